@@ -1,0 +1,135 @@
+// Shims over OpenSSL 3 for Swift.
+//
+// Swift imports C functions but not function-like macros, variadic functions
+// or most `#define` constants. Each `static inline` below wraps exactly one such
+// macro or constant; the comment on each line says why it is needed.
+#ifndef HUB_COPENSSL_SHIM_H
+#define HUB_COPENSSL_SHIM_H
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+// MARK: - Memory and BIOs
+
+// OPENSSL_free is a macro that passes __FILE__/__LINE__ to CRYPTO_free.
+static inline void hub_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
+
+// BIO_get_mem_ptr is a macro over BIO_ctrl(BIO_C_GET_BUF_MEM_PTR).
+static inline long hub_BIO_get_mem_ptr(BIO *bio, BUF_MEM **out) { return BIO_get_mem_ptr(bio, out); }
+
+// BIO_set_mem_eof_return is a macro over BIO_ctrl(BIO_C_SET_BUF_MEM_EOF_RETURN).
+static inline long hub_BIO_set_mem_eof_return(BIO *bio, int value) { return BIO_set_mem_eof_return(bio, value); }
+
+// BIO_pending is a macro over BIO_ctrl(BIO_CTRL_PENDING).
+static inline size_t hub_BIO_pending(BIO *bio) { return BIO_pending(bio); }
+
+// MARK: - Key generation
+
+// EVP_PKEY_Q_keygen is variadic; this fixes its arguments for EC curves by name.
+static inline EVP_PKEY *hub_EVP_PKEY_generate_ec(const char *curve) { return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve); }
+
+// EVP_PKEY_KEYPAIR is a composite #define Swift cannot import.
+static inline int hub_EVP_PKEY_KEYPAIR(void) { return EVP_PKEY_KEYPAIR; }
+
+// MARK: - Stacks (every sk_TYPE_* accessor is a macro)
+
+// sk_X509_new_null is a macro over OPENSSL_sk_new_null.
+static inline STACK_OF(X509) *hub_sk_X509_new_null(void) { return sk_X509_new_null(); }
+// sk_X509_push is a macro over OPENSSL_sk_push.
+static inline int hub_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
+// sk_X509_num is a macro over OPENSSL_sk_num.
+static inline int hub_sk_X509_num(const STACK_OF(X509) *stack) { return sk_X509_num(stack); }
+// sk_X509_value is a macro over OPENSSL_sk_value.
+static inline X509 *hub_sk_X509_value(const STACK_OF(X509) *stack, int i) { return sk_X509_value(stack, i); }
+// sk_X509_free is a macro over OPENSSL_sk_free; it frees the stack, not the certificates.
+static inline void hub_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
+// sk_X509_pop_free is a macro; this frees the stack and every certificate in it.
+static inline void hub_sk_X509_pop_free_all(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
+// sk_X509_CRL_new_null is a macro over OPENSSL_sk_new_null.
+static inline STACK_OF(X509_CRL) *hub_sk_X509_CRL_new_null(void) { return sk_X509_CRL_new_null(); }
+// sk_X509_CRL_push is a macro over OPENSSL_sk_push.
+static inline int hub_sk_X509_CRL_push(STACK_OF(X509_CRL) *stack, X509_CRL *crl) { return sk_X509_CRL_push(stack, crl); }
+// sk_X509_CRL_free is a macro over OPENSSL_sk_free.
+static inline void hub_sk_X509_CRL_free(STACK_OF(X509_CRL) *stack) { sk_X509_CRL_free(stack); }
+// sk_GENERAL_NAME_num is a macro over OPENSSL_sk_num.
+static inline int hub_sk_GENERAL_NAME_num(const GENERAL_NAMES *names) { return sk_GENERAL_NAME_num(names); }
+// sk_GENERAL_NAME_value is a macro over OPENSSL_sk_value.
+static inline GENERAL_NAME *hub_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int i) { return sk_GENERAL_NAME_value(names, i); }
+// sk_GENERAL_NAME_pop_free is a macro; frees the names returned by X509_get_ext_d2i.
+static inline void hub_GENERAL_NAMES_free_all(GENERAL_NAMES *names) { sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free); }
+// sk_GENERAL_NAME_new_null is a macro over OPENSSL_sk_new_null.
+static inline GENERAL_NAMES *hub_sk_GENERAL_NAME_new_null(void) { return sk_GENERAL_NAME_new_null(); }
+// sk_GENERAL_NAME_push is a macro over OPENSSL_sk_push.
+static inline int hub_sk_GENERAL_NAME_push(GENERAL_NAMES *names, GENERAL_NAME *name) { return sk_GENERAL_NAME_push(names, name); }
+
+// MARK: - X.509 constants
+
+// GEN_DNS is a #define Swift does not import as a typed constant.
+static inline int hub_GEN_DNS(void) { return GEN_DNS; }
+// GEN_URI is a #define Swift does not import as a typed constant.
+static inline int hub_GEN_URI(void) { return GEN_URI; }
+// GEN_IPADD is a #define Swift does not import as a typed constant.
+static inline int hub_GEN_IPADD(void) { return GEN_IPADD; }
+// NID_subject_alt_name and friends are #defines; Swift sees them, but typed as Int32 this stays explicit.
+static inline int hub_NID_subject_alt_name(void) { return NID_subject_alt_name; }
+
+// MARK: - TLS
+
+// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl.
+static inline long hub_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_min_proto_version(ctx, version); }
+// SSL_CTX_set_max_proto_version is a macro over SSL_CTX_ctrl.
+static inline long hub_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_max_proto_version(ctx, version); }
+// SSL_CTX_set_mode is a macro over SSL_CTX_ctrl.
+static inline long hub_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+// SSL_CTX_set_session_cache_mode is a macro over SSL_CTX_ctrl.
+static inline long hub_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
+// SSL_set_tlsext_host_name is a macro over SSL_ctrl.
+static inline long hub_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
+// TLS1_3_VERSION is a #define.
+static inline int hub_TLS1_3_VERSION(void) { return TLS1_3_VERSION; }
+// The SSL_OP_* options are #defines of 64-bit constants; these are the ones the hub policy sets.
+static inline uint64_t hub_SSL_OP_policy(void) {
+    return SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET
+        | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SSL_OP_NO_ANTI_REPLAY
+        | SSL_OP_CIPHER_SERVER_PREFERENCE;
+}
+// SSL_SESS_CACHE_OFF is a #define.
+static inline long hub_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
+// SSL_MODE_* are #defines.
+static inline long hub_SSL_MODE_policy(void) { return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS; }
+// SSL_VERIFY_* are #defines.
+static inline int hub_SSL_VERIFY_require_peer(void) { return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT; }
+// SSL_VERIFY_PEER is a #define.
+static inline int hub_SSL_VERIFY_PEER(void) { return SSL_VERIFY_PEER; }
+
+// MARK: - Verification flags
+
+// X509_V_FLAG_* are #defines of unsigned long constants.
+static inline unsigned long hub_X509_V_FLAG_crl_all(void) { return X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL; }
+// X509_V_FLAG_X509_STRICT is a #define.
+static inline unsigned long hub_X509_V_FLAG_X509_STRICT(void) { return X509_V_FLAG_X509_STRICT; }
+// X509_V_FLAG_USE_CHECK_TIME is a #define.
+static inline unsigned long hub_X509_V_FLAG_USE_CHECK_TIME(void) { return X509_V_FLAG_USE_CHECK_TIME; }
+// X509_V_FLAG_NO_CHECK_TIME is a #define.
+static inline unsigned long hub_X509_V_FLAG_NO_CHECK_TIME(void) { return X509_V_FLAG_NO_CHECK_TIME; }
+
+#endif
