@@ -1,6 +1,21 @@
 import ArgumentParser
 
+/// `hubctl`: the command-line tool for a hub node's operators, case workers and researchers.
 @main
 struct Hubctl: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hubctl", abstract: "Operate and use a hub node.")
+    static let configuration = CommandConfiguration(
+        commandName: "hubctl",
+        abstract: "Operate and use a hub node of the municipalities' referral hub.",
+        discussion: """
+            BSNs are read from standard input, one per line, never from arguments:
+            arguments end up in shell history and in `ps`.
+            """,
+        subcommands: [
+            MessageCommand.self,
+            SealCommand.self,
+            OpenCommand.self,
+            BSNCommand.self,
+            PseudonymCommand.self,
+        ]
+    )
 }

@@ -1,0 +1,25 @@
+# The hub's two entry points for people: `make test` and (later) `make demo`.
+SWIFT ?= swift
+# Integration tests start real processes; give a slow disk room.
+export HUB_TEST_TIMEOUT_SCALE ?= 1
+
+.PHONY: deps build test lint format clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build --build-tests
+
+# Builds once, then runs every test suite (unit, interop, integration) from that build.
+test: build
+	$(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,3 @@
+extension HubProtocolError.Code {
+    public static let invalidValue = Self("invalid_value")
+}
