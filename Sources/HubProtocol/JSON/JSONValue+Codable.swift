@@ -1,58 +1,77 @@
-/// `JSONValue` as a `Codable` value, so models can carry raw JSON (a message
-/// `body` before its `type` is known).
 extension JSONValue: Codable {
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
+    /// Decodes any JSON value.
+    ///
+    /// With ``JSONValueDecoder`` this takes the value as it is. With another
+    /// decoder it tries null, Boolean, number, string, array and object in turn.
     public init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
-            var members: [String: JSONValue] = [:]
-            for key in keyed.allKeys { members[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key) }
-            self = .object(members)
+        if let decoder = decoder as? JSONValueDecoderImpl {
+            self = decoder.value
             return
         }
-        if var unkeyed = try? decoder.unkeyedContainer() {
-            var elements: [JSONValue] = []
-            while !unkeyed.isAtEnd { elements.append(try unkeyed.decode(JSONValue.self)) }
-            self = .array(elements)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
             self = .null
-        } else if let b = try? single.decode(Bool.self) {
-            self = .bool(b)
-        } else if let s = try? single.decode(String.self) {
-            self = .string(s)
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else if let object = try? container.decode([String: JSONValue].self) {
+            self = .object(object)
         } else {
-            self = .number(try single.decode(Double.self))
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }
     }
 
+    /// Encodes this value as it is.
+    ///
+    /// - Throws: if it holds a non-finite number, which JSON cannot carry.
     public func encode(to encoder: any Encoder) throws {
+        if let encoder = encoder as? JSONValueEncoderImpl {
+            try checkFinite(at: encoder.codingPath)
+            try encoder.store(self)
+            return
+        }
         switch self {
         case .null:
-            var c = encoder.singleValueContainer()
-            try c.encodeNil()
-        case .bool(let b):
-            var c = encoder.singleValueContainer()
-            try c.encode(b)
-        case .number(let d):
-            var c = encoder.singleValueContainer()
-            try c.encode(d)
-        case .string(let s):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
-        case .array(let a):
-            var c = encoder.unkeyedContainer()
-            for e in a { try c.encode(e) }
-        case .object(let o):
-            var c = encoder.container(keyedBy: AnyKey.self)
-            for (k, v) in o { try c.encode(v, forKey: AnyKey(stringValue: k)) }
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .bool(let bool):
+            var container = encoder.singleValueContainer()
+            try container.encode(bool)
+        case .number(let number):
+            var container = encoder.singleValueContainer()
+            try container.encode(number)
+        case .string(let string):
+            var container = encoder.singleValueContainer()
+            try container.encode(string)
+        case .array(let array):
+            var container = encoder.unkeyedContainer()
+            for element in array { try container.encode(element) }
+        case .object(let object):
+            var container = encoder.container(keyedBy: JSONCodingKey.self)
+            for (name, member) in object { try container.encode(member, forKey: JSONCodingKey(stringValue: name)) }
+        }
+    }
+
+    /// Throws if this value holds a NaN or infinity anywhere.
+    private func checkFinite(at path: [any CodingKey]) throws {
+        switch self {
+        case .null, .bool, .string:
+            return
+        case .number(let number):
+            _ = try JSONValueEncoderImpl.boxFloat(number, at: path)
+        case .array(let array):
+            for (index, element) in array.enumerated() {
+                try element.checkFinite(at: path + [JSONCodingKey(index: index)])
+            }
+        case .object(let object):
+            for (name, member) in object {
+                try member.checkFinite(at: path + [JSONCodingKey(stringValue: name)])
+            }
         }
     }
 }

@@ -1,3 +1,0 @@
-extension HubProtocolError.Code {
-    public static let invalidValue = Self("invalid_value")
-}
