@@ -69,7 +69,10 @@ public enum AESGCM {
         aad: [UInt8] = []
     ) throws -> [UInt8] {
         guard tag.count == tagByteCount else {
-            throw HubProtocolError(.authenticationFailed, "an AES-GCM tag must be \(tagByteCount) bytes, got \(tag.count)")
+            throw HubProtocolError(
+                .authenticationFailed,
+                "an AES-GCM tag must be \(tagByteCount) bytes, got \(tag.count)"
+            )
         }
         let ctx = try context(key: key, iv: iv, lengths: [ciphertext.count, aad.count], encrypt: false)
         defer { EVP_CIPHER_CTX_free(ctx) }
@@ -125,11 +128,15 @@ public enum AESGCM {
         ERR_clear_error()
         guard let ctx = EVP_CIPHER_CTX_new() else { throw OpenSSL.error(.crypto, "EVP_CIPHER_CTX_new failed") }
         do {
-            try OpenSSL.check("EVP_CipherInit_ex2 (cipher)") { EVP_CipherInit_ex2(ctx, cipher, nil, nil, encrypt ? 1 : 0, nil) }
+            try OpenSSL.check("EVP_CipherInit_ex2 (cipher)") {
+                EVP_CipherInit_ex2(ctx, cipher, nil, nil, encrypt ? 1 : 0, nil)
+            }
             try OpenSSL.check("setting the GCM IV length") {
                 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, Int32(iv.count), nil)
             }
-            try OpenSSL.check("EVP_CipherInit_ex2 (key, IV)") { EVP_CipherInit_ex2(ctx, nil, key, iv, encrypt ? 1 : 0, nil) }
+            try OpenSSL.check("EVP_CipherInit_ex2 (key, IV)") {
+                EVP_CipherInit_ex2(ctx, nil, key, iv, encrypt ? 1 : 0, nil)
+            }
         } catch {
             EVP_CIPHER_CTX_free(ctx)
             throw error

@@ -32,9 +32,15 @@ public enum ConcatKDF {
                         let params = [
                             OSSL_PARAM_construct_utf8_string(hub_OSSL_KDF_PARAM_DIGEST(), digestName.baseAddress, 0),
                             OSSL_PARAM_construct_octet_string(
-                                hub_OSSL_KDF_PARAM_KEY(), UnsafeMutableRawPointer(mutating: zBytes.baseAddress), zBytes.count),
+                                hub_OSSL_KDF_PARAM_KEY(),
+                                UnsafeMutableRawPointer(mutating: zBytes.baseAddress),
+                                zBytes.count
+                            ),
                             OSSL_PARAM_construct_octet_string(
-                                hub_OSSL_KDF_PARAM_INFO(), UnsafeMutableRawPointer(mutating: infoBytes.baseAddress), infoBytes.count),
+                                hub_OSSL_KDF_PARAM_INFO(),
+                                UnsafeMutableRawPointer(mutating: infoBytes.baseAddress),
+                                infoBytes.count
+                            ),
                             OSSL_PARAM_construct_end(),
                         ]
                         try OpenSSL.check("EVP_KDF_derive(SSKDF)") { EVP_KDF_derive(ctx, &out, byteCount, params) }
@@ -55,7 +61,12 @@ public enum ConcatKDF {
     ///
     /// For direct key agreement `algorithmID` is the `enc` value (`A256GCM`);
     /// `partyUInfo`/`partyVInfo` are the decoded `apu`/`apv`.
-    public static func joseOtherInfo(algorithmID: String, partyUInfo: [UInt8], partyVInfo: [UInt8], keyBitLength: Int) -> [UInt8] {
+    public static func joseOtherInfo(
+        algorithmID: String,
+        partyUInfo: [UInt8],
+        partyVInfo: [UInt8],
+        keyBitLength: Int
+    ) -> [UInt8] {
         precondition(keyBitLength > 0 && keyBitLength <= Int(UInt32.max), "key length out of range")
         var out: [UInt8] = []
         func append32(_ value: Int) {

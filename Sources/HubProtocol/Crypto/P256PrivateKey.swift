@@ -60,7 +60,9 @@ public final class P256PrivateKey: @unchecked Sendable {
             try OpenSSL.check("setting the group") {
                 OSSL_PARAM_BLD_push_utf8_string(builder, hub_OSSL_PKEY_PARAM_GROUP_NAME(), hub_SN_X9_62_prime256v1(), 0)
             }
-            try OpenSSL.check("setting the private key") { OSSL_PARAM_BLD_push_BN(builder, hub_OSSL_PKEY_PARAM_PRIV_KEY(), priv) }
+            try OpenSSL.check("setting the private key") {
+                OSSL_PARAM_BLD_push_BN(builder, hub_OSSL_PKEY_PARAM_PRIV_KEY(), priv)
+            }
             try OpenSSL.check("setting the public key") {
                 OSSL_PARAM_BLD_push_octet_string(builder, hub_OSSL_PKEY_PARAM_PUB_KEY(), pubBytes.baseAddress, 65)
             }

@@ -27,7 +27,11 @@ public enum ECDHES {
         var z = try privateKey.sharedSecret(with: peer)
         defer { zeroize(&z) }
         let otherInfo = ConcatKDF.joseOtherInfo(
-            algorithmID: algorithmID, partyUInfo: partyUInfo, partyVInfo: partyVInfo, keyBitLength: keyBitLength)
+            algorithmID: algorithmID,
+            partyUInfo: partyUInfo,
+            partyVInfo: partyVInfo,
+            keyBitLength: keyBitLength
+        )
         return try ConcatKDF.sha256(sharedSecret: z, otherInfo: otherInfo, byteCount: keyBitLength / 8)
     }
 }

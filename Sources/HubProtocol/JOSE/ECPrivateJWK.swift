@@ -24,7 +24,9 @@ public struct ECPrivateJWK: Sendable {
         let required: Set<String> = ["kty", "crv", "x", "y", "d"]
         let optional: Set<String> = ["kid", "use", "alg"]
         try ECPublicJWK.requireMembers(
-            members, exactly: required.union(optional.filter { members[$0] != nil }))
+            members,
+            exactly: required.union(optional.filter { members[$0] != nil })
+        )
         let publicKey = try ECPublicJWK.parsePoint(members)
         var d = try ECPublicJWK.coordinate(members, "d")
         defer { zeroize(&d) }

@@ -128,8 +128,12 @@ public struct ECPublicJWK: Sendable, Equatable {
 
     /// Checks `kty`/`crv` and loads the point from `x`/`y`.
     static func parsePoint(_ members: [String: JSONValue]) throws -> P256PublicKey {
-        guard try string(members, "kty") == "EC" else { throw HubProtocolError(.invalidKey, "JWK member \"kty\" must be \"EC\"") }
-        guard try string(members, "crv") == "P-256" else { throw HubProtocolError(.invalidKey, "JWK member \"crv\" must be \"P-256\"") }
+        guard try string(members, "kty") == "EC" else {
+            throw HubProtocolError(.invalidKey, "JWK member \"kty\" must be \"EC\"")
+        }
+        guard try string(members, "crv") == "P-256" else {
+            throw HubProtocolError(.invalidKey, "JWK member \"crv\" must be \"P-256\"")
+        }
         return try P256PublicKey(x: try coordinate(members, "x"), y: try coordinate(members, "y"))
     }
 }

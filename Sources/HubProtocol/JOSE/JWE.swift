@@ -34,8 +34,14 @@ public enum JWE {
         ref: String
     ) throws -> String {
         try seal(
-            plaintext: plaintext, to: recipient, senderOIN: senderOIN, recipientOIN: recipientOIN, ref: ref,
-            ephemeralKey: try P256PrivateKey(), iv: SecureRandom.bytes(ivByteCount))
+            plaintext: plaintext,
+            to: recipient,
+            senderOIN: senderOIN,
+            recipientOIN: recipientOIN,
+            ref: ref,
+            ephemeralKey: try P256PrivateKey(),
+            iv: SecureRandom.bytes(ivByteCount)
+        )
     }
 
     /// Seals with a given ephemeral key and IV: for tests only, as reusing
@@ -54,16 +60,27 @@ public enum JWE {
         }
         precondition(iv.count == ivByteCount, "a JWE IV is 12 bytes")
         let header = JWEHeader(
-            kid: recipient.kid ?? recipient.thumbprint(), ephemeralKey: ephemeralKey.publicKey,
-            senderOIN: senderOIN, recipientOIN: recipientOIN, ref: ref)
+            kid: recipient.kid ?? recipient.thumbprint(),
+            ephemeralKey: ephemeralKey.publicKey,
+            senderOIN: senderOIN,
+            recipientOIN: recipientOIN,
+            ref: ref
+        )
         let encodedHeader = Base64URL.encode(JCS.serialize(header.jsonValue))
         var key = try ECDHES.deriveKey(
-            privateKey: ephemeralKey, peer: recipient.publicKey, algorithmID: JWEHeader.encryption,
-            partyUInfo: header.partyUInfo, partyVInfo: header.partyVInfo, keyBitLength: keyBitLength)
+            privateKey: ephemeralKey,
+            peer: recipient.publicKey,
+            algorithmID: JWEHeader.encryption,
+            partyUInfo: header.partyUInfo,
+            partyVInfo: header.partyVInfo,
+            keyBitLength: keyBitLength
+        )
         defer { zeroize(&key) }
         let sealed = try AESGCM.seal(key: key, iv: iv, plaintext: plaintext, aad: Array(encodedHeader.utf8))
-        return [encodedHeader, "", Base64URL.encode(iv), Base64URL.encode(sealed.ciphertext), Base64URL.encode(sealed.tag)]
-            .joined(separator: ".")
+        return [
+            encodedHeader, "", Base64URL.encode(iv), Base64URL.encode(sealed.ciphertext), Base64URL.encode(sealed.tag),
+        ]
+        .joined(separator: ".")
     }
 
     /// Opens a JWE with the one private key the recipient holds under `keyID`.
@@ -76,8 +93,12 @@ public enum JWE {
         expectedRef: String
     ) throws -> [UInt8] {
         try open(
-            compact, keys: { $0 == keyID ? key : nil }, expectedSenderOIN: expectedSenderOIN,
-            expectedRecipientOIN: expectedRecipientOIN, expectedRef: expectedRef)
+            compact,
+            keys: { $0 == keyID ? key : nil },
+            expectedSenderOIN: expectedSenderOIN,
+            expectedRecipientOIN: expectedRecipientOIN,
+            expectedRef: expectedRef
+        )
     }
 
     /// Opens a JWE, finding the private key by `kid` (current and retired keys).
@@ -104,12 +125,21 @@ public enum JWE {
         }
         do {
             var key = try ECDHES.deriveKey(
-                privateKey: privateKey, peer: header.ephemeralKey, algorithmID: JWEHeader.encryption,
-                partyUInfo: header.partyUInfo, partyVInfo: header.partyVInfo, keyBitLength: keyBitLength)
+                privateKey: privateKey,
+                peer: header.ephemeralKey,
+                algorithmID: JWEHeader.encryption,
+                partyUInfo: header.partyUInfo,
+                partyVInfo: header.partyVInfo,
+                keyBitLength: keyBitLength
+            )
             defer { zeroize(&key) }
             return try AESGCM.open(key: key, iv: parts.iv, ciphertext: parts.ciphertext, tag: parts.tag, aad: parts.aad)
         } catch let error as HubProtocolError {
-            throw HubProtocolError(.invalidBody, "the JWE does not open: \(error.message)", openSSLErrors: error.openSSLErrors)
+            throw HubProtocolError(
+                .invalidBody,
+                "the JWE does not open: \(error.message)",
+                openSSLErrors: error.openSSLErrors
+            )
         }
     }
 

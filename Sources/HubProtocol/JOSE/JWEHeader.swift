@@ -65,11 +65,15 @@ public struct JWEHeader: Sendable, Equatable {
             throw Self.invalid("JWE header member \"\(missing)\" is missing")
         }
         func string(_ name: String) throws -> String {
-            guard let value = members[name]?.stringValue else { throw Self.invalid("JWE header member \"\(name)\" must be a string") }
+            guard let value = members[name]?.stringValue else {
+                throw Self.invalid("JWE header member \"\(name)\" must be a string")
+            }
             return value
         }
         func require(_ name: String, _ expected: String) throws {
-            guard try string(name) == expected else { throw Self.invalid("JWE header member \"\(name)\" must be \"\(expected)\"") }
+            guard try string(name) == expected else {
+                throw Self.invalid("JWE header member \"\(name)\" must be \"\(expected)\"")
+            }
         }
         /// Canonical base64url of non-empty valid UTF-8.
         func text(_ name: String) throws -> String {
@@ -77,7 +81,9 @@ public struct JWEHeader: Sendable, Equatable {
                 throw Self.invalid("JWE header member \"\(name)\" must be non-empty canonical base64url")
             }
             let decoded = String(decoding: bytes, as: UTF8.self)
-            guard Array(decoded.utf8) == bytes else { throw Self.invalid("JWE header member \"\(name)\" is not base64url of UTF-8") }
+            guard Array(decoded.utf8) == bytes else {
+                throw Self.invalid("JWE header member \"\(name)\" is not base64url of UTF-8")
+            }
             return decoded
         }
         try require("alg", Self.algorithm)
@@ -93,7 +99,13 @@ public struct JWEHeader: Sendable, Equatable {
         } catch let error as HubProtocolError {
             throw Self.invalid("JWE header member \"epk\": \(error.message)")
         }
-        self.init(kid: kid, ephemeralKey: epk.publicKey, senderOIN: try text("apu"), recipientOIN: try text("apv"), ref: ref)
+        self.init(
+            kid: kid,
+            ephemeralKey: epk.publicKey,
+            senderOIN: try text("apu"),
+            recipientOIN: try text("apv"),
+            ref: ref
+        )
     }
 
     static func invalid(_ message: String) -> HubProtocolError { HubProtocolError(.invalidBody, message) }

@@ -22,7 +22,9 @@ import Testing
             if iv.isEmpty || iv.count > AESGCM.maximumIVByteCount {
                 // A 0-byte IV is forbidden by SP 800-38D; OpenSSL 3 takes at most 128 bytes.
                 #expect(throws: HubProtocolError.self) { try AESGCM.seal(key: key, iv: iv, plaintext: msg, aad: aad) }
-                #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: tag, aad: aad) }
+                #expect(throws: HubProtocolError.self) {
+                    try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: tag, aad: aad)
+                }
                 let kind = iv.isEmpty ? "0-byte IV" : "IV > 128 bytes"
                 counts["\(test.result), refused (\(kind))", default: 0] += 1
                 continue
@@ -48,7 +50,9 @@ import Testing
             }
         }
         let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        let sizes = perKeySize.sorted { $0.key < $1.key }.map { "\($0.value) with \($0.key)-bit keys" }.joined(separator: ", ")
+        let sizes = perKeySize.sorted { $0.key < $1.key }.map { "\($0.value) with \($0.key)-bit keys" }.joined(
+            separator: ", "
+        )
         print("wycheproof aes_gcm_test.json: \(file.numberOfTests) vectors, all run (\(sizes)): \(summary)")
         #expect(counts.values.reduce(0, +) == file.numberOfTests)
         #expect(perKeySize[256] == 105)
@@ -70,18 +74,28 @@ import Testing
         for i in ct.indices {
             var bad = ct
             bad[i] ^= 1
-            #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: bad, tag: tag, aad: aad) }
+            #expect(throws: HubProtocolError.self) {
+                try AESGCM.open(key: key, iv: iv, ciphertext: bad, tag: tag, aad: aad)
+            }
         }
         var badTag = tag
         badTag[15] ^= 0x80
-        #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: badTag, aad: aad) }
-        #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: tag, aad: aad + [0]) }
+        #expect(throws: HubProtocolError.self) {
+            try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: badTag, aad: aad)
+        }
+        #expect(throws: HubProtocolError.self) {
+            try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: tag, aad: aad + [0])
+        }
         #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: tag, aad: []) }
         var badKey = key
         badKey[0] ^= 1
-        #expect(throws: HubProtocolError.self) { try AESGCM.open(key: badKey, iv: iv, ciphertext: ct, tag: tag, aad: aad) }
+        #expect(throws: HubProtocolError.self) {
+            try AESGCM.open(key: badKey, iv: iv, ciphertext: ct, tag: tag, aad: aad)
+        }
         // Truncated tags are refused even when they are a prefix of the right one.
-        #expect(throws: HubProtocolError.self) { try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: Array(tag.prefix(12)), aad: aad) }
+        #expect(throws: HubProtocolError.self) {
+            try AESGCM.open(key: key, iv: iv, ciphertext: ct, tag: Array(tag.prefix(12)), aad: aad)
+        }
         // Empty plaintext and AAD still produce and check a tag.
         let empty = try AESGCM.seal(key: key, iv: iv, plaintext: [], aad: [])
         #expect(empty.ciphertext.isEmpty)
@@ -92,8 +106,12 @@ import Testing
     @Test func refusesBadParameters() {
         let iv = [UInt8](repeating: 0, count: 12)
         for size in [0, 15, 17, 31, 33, 64] {
-            #expect(throws: HubProtocolError.self) { try AESGCM.seal(key: [UInt8](repeating: 1, count: size), iv: iv, plaintext: [1]) }
+            #expect(throws: HubProtocolError.self) {
+                try AESGCM.seal(key: [UInt8](repeating: 1, count: size), iv: iv, plaintext: [1])
+            }
         }
-        #expect(throws: HubProtocolError.self) { try AESGCM.seal(key: [UInt8](repeating: 1, count: 32), iv: [], plaintext: [1]) }
+        #expect(throws: HubProtocolError.self) {
+            try AESGCM.seal(key: [UInt8](repeating: 1, count: 32), iv: [], plaintext: [1])
+        }
     }
 }

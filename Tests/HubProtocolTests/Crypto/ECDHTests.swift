@@ -50,7 +50,8 @@ import Testing
                 + "\(counts["valid passed", default: 0]) valid passed, "
                 + "\(counts["invalid refused at load", default: 0]) invalid refused at key load, "
                 + "acceptable: \(acceptableAccepted.count) accepted (secret matched), \(acceptableRefused.count) refused "
-                + "(refused tcIds \(Self.ranges(acceptableRefused)); accepted tcIds \(Self.ranges(acceptableAccepted)))")
+                + "(refused tcIds \(Self.ranges(acceptableRefused)); accepted tcIds \(Self.ranges(acceptableAccepted)))"
+        )
         #expect(total == file.numberOfTests)
         #expect(counts["valid passed"] == 330)
         #expect(counts["invalid refused at load"] == 52)
@@ -92,7 +93,8 @@ import Testing
         }
         print(
             "wycheproof ecdh_secp256r1_webcrypto_test.json: \(file.numberOfTests) vectors, "
-                + "\(validPassed + invalidRefused) run: \(validPassed) valid passed, \(invalidRefused) invalid refused at JWK load")
+                + "\(validPassed + invalidRefused) run: \(validPassed) valid passed, \(invalidRefused) invalid refused at JWK load"
+        )
         #expect(validPassed == 330)
         #expect(invalidRefused == 23)
         #expect(validPassed + invalidRefused == file.numberOfTests)
@@ -145,7 +147,9 @@ import Testing
     /// The PEM path goes through OpenSSL's lenient decoder; explicit curve parameters must still be refused.
     @Test func explicitParametersRefusedThroughPEM() throws {
         for id in [359, 360, 361, 362] {
-            #expect(throws: HubProtocolError.self, "tcId \(id)") { try P256PublicKey(pem: Self.pem(try Self.vector(id))) }
+            #expect(throws: HubProtocolError.self, "tcId \(id)") {
+                try P256PublicKey(pem: Self.pem(try Self.vector(id)))
+            }
         }
     }
 

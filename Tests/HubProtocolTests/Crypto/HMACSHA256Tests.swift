@@ -30,7 +30,8 @@ import Testing
         }
         print(
             "wycheproof hmac_sha256_test.json: \(file.numberOfTests) vectors, \(validPassed + invalidRefused) run "
-                + "(\(truncated) with 128-bit truncated tags): \(validPassed) valid passed, \(invalidRefused) invalid refused")
+                + "(\(truncated) with 128-bit truncated tags): \(validPassed) valid passed, \(invalidRefused) invalid refused"
+        )
         #expect(validPassed == 66)
         #expect(invalidRefused == 108)
         #expect(validPassed + invalidRefused == file.numberOfTests)

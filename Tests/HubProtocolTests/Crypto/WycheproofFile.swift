@@ -19,7 +19,8 @@ struct WycheproofFile {
     init(_ name: String) throws {
         let url = try #require(
             Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources/vectors/wycheproof"),
-            "vector file \(name).json is missing from the test bundle")
+            "vector file \(name).json is missing from the test bundle"
+        )
         let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         self.name = name
         self.numberOfTests = try #require((root["numberOfTests"] as? NSNumber)?.intValue)

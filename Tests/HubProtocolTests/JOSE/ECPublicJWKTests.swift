@@ -5,7 +5,10 @@ import Testing
 
 @Suite struct ECPublicJWKTests {
     /// Bob's key from RFC 7518 Appendix C.
-    static let bob = ["kty": "EC", "crv": "P-256", "x": "weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ", "y": "e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck"]
+    static let bob = [
+        "kty": "EC", "crv": "P-256", "x": "weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ",
+        "y": "e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck",
+    ]
 
     /// RFC 7638 has no EC example; this value was computed independently with
     ///
@@ -34,7 +37,9 @@ import Testing
         #expect(parsed.publicKey == key)
         // The bare profile refuses the descriptor members, and the descriptor profile needs them.
         #expect(throws: HubProtocolError.self) { try ECPublicJWK(json: jwk.jsonValue, profile: .bare) }
-        #expect(throws: HubProtocolError.self) { try ECPublicJWK(json: ECPublicJWK(key).jsonValue, profile: .encryptionKey) }
+        #expect(throws: HubProtocolError.self) {
+            try ECPublicJWK(json: ECPublicJWK(key).jsonValue, profile: .encryptionKey)
+        }
     }
 
     @Test func descriptorKeyChecks() throws {
@@ -43,9 +48,14 @@ import Testing
         func refused(_ change: (inout [String: JSONValue]) -> Void, _ why: Comment) {
             var members = good
             change(&members)
-            #expect(throws: HubProtocolError.self, why) { try ECPublicJWK(json: .object(members), profile: .encryptionKey) }
+            #expect(throws: HubProtocolError.self, why) {
+                try ECPublicJWK(json: .object(members), profile: .encryptionKey)
+            }
         }
-        refused({ $0["kid"] = .string(ECPublicJWK(try! P256PrivateKey().publicKey).thumbprint()) }, "kid of another key")
+        refused(
+            { $0["kid"] = .string(ECPublicJWK(try! P256PrivateKey().publicKey).thumbprint()) },
+            "kid of another key"
+        )
         refused({ $0["use"] = .string("sig") }, "use sig")
         refused({ $0["alg"] = .string("ECDH-ES+A256KW") }, "alg with key wrap")
         refused({ $0["key_ops"] = .array([.string("deriveKey")]) }, "extra member")
@@ -71,7 +81,10 @@ import Testing
         refused({ $0["d"] = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw" }, "private member in a public key")
         #expect(throws: HubProtocolError.self) { try ECPublicJWK(json: .array([]), profile: .bare) }
         #expect(throws: HubProtocolError.self) {
-            try ECPublicJWK(json: .object(stringObject(Self.bob).objectValue!.merging(["x": .number(1)]) { $1 }), profile: .bare)
+            try ECPublicJWK(
+                json: .object(stringObject(Self.bob).objectValue!.merging(["x": .number(1)]) { $1 }),
+                profile: .bare
+            )
         }
     }
 

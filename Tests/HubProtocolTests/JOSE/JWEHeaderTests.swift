@@ -15,31 +15,53 @@ import Testing
         ephemeral = try P256PrivateKey()
         good = try #require(
             JWEHeader(
-                kid: ECPublicJWK.thumbprint(of: key.publicKey), ephemeralKey: ephemeral.publicKey, senderOIN: JWETests.sender,
-                recipientOIN: JWETests.recipient, ref: JWETests.ref
-            ).jsonValue.objectValue)
+                kid: ECPublicJWK.thumbprint(of: key.publicKey),
+                ephemeralKey: ephemeral.publicKey,
+                senderOIN: JWETests.sender,
+                recipientOIN: JWETests.recipient,
+                ref: JWETests.ref
+            ).jsonValue.objectValue
+        )
     }
 
     /// A JWE with `header` serialised as `headerBytes` (JCS by default), sealed properly.
     func craft(
-        _ header: [String: JSONValue], headerBytes: [UInt8]? = nil, encryptedKey: String = "", ivCount: Int = 12,
-        tagCount: Int = 16, enc: String = "A256GCM"
+        _ header: [String: JSONValue],
+        headerBytes: [UInt8]? = nil,
+        encryptedKey: String = "",
+        ivCount: Int = 12,
+        tagCount: Int = 16,
+        enc: String = "A256GCM"
     ) throws -> String {
         let encoded = Base64URL.encode(headerBytes ?? JCS.serialize(.object(header)))
         let apu = header["apu"]?.stringValue.flatMap { Base64URL.decode($0) } ?? Array(JWETests.sender.utf8)
         let apv = header["apv"]?.stringValue.flatMap { Base64URL.decode($0) } ?? Array(JWETests.recipient.utf8)
         let cek = try ECDHES.deriveKey(
-            privateKey: ephemeral, peer: key.publicKey, algorithmID: enc, partyUInfo: apu, partyVInfo: apv, keyBitLength: 256)
+            privateKey: ephemeral,
+            peer: key.publicKey,
+            algorithmID: enc,
+            partyUInfo: apu,
+            partyVInfo: apv,
+            keyBitLength: 256
+        )
         let iv = SecureRandom.bytes(ivCount)
         let sealed = try AESGCM.seal(key: cek, iv: iv, plaintext: JWETests.plaintext, aad: Array(encoded.utf8))
-        return [encoded, encryptedKey, Base64URL.encode(iv), Base64URL.encode(sealed.ciphertext), Base64URL.encode(sealed.tag.prefix(tagCount))]
-            .joined(separator: ".")
+        return [
+            encoded, encryptedKey, Base64URL.encode(iv), Base64URL.encode(sealed.ciphertext),
+            Base64URL.encode(sealed.tag.prefix(tagCount)),
+        ]
+        .joined(separator: ".")
     }
 
     func open(_ compact: String) throws -> [UInt8] {
         try JWE.open(
-            compact, with: key, keyID: ECPublicJWK.thumbprint(of: key.publicKey), expectedSenderOIN: JWETests.sender,
-            expectedRecipientOIN: JWETests.recipient, expectedRef: JWETests.ref)
+            compact,
+            with: key,
+            keyID: ECPublicJWK.thumbprint(of: key.publicKey),
+            expectedSenderOIN: JWETests.sender,
+            expectedRecipientOIN: JWETests.recipient,
+            expectedRef: JWETests.ref
+        )
     }
 
     func refused(_ why: Comment, _ change: (inout [String: JSONValue]) throws -> Void) throws {
@@ -53,7 +75,8 @@ import Testing
         #expect(try open(try craft(good)) == JWETests.plaintext)
         // The header is authenticated as received: a non-JCS layout (other JOSE libraries) still opens.
         let rest = JCS.serialize(.object(good.filter { $0.key != "alg" && $0.key != "enc" }))
-        let spaced = Array(#"{ "enc": "A256GCM", "alg": "ECDH-ES", "#.utf8) + rest.dropFirst().dropLast() + Array(" }\n".utf8)
+        let spaced =
+            Array(#"{ "enc": "A256GCM", "alg": "ECDH-ES", "#.utf8) + rest.dropFirst().dropLast() + Array(" }\n".utf8)
         #expect(try open(try craft(good, headerBytes: spaced)) == JWETests.plaintext)
     }
 
@@ -76,7 +99,9 @@ import Testing
         try refused("apu padded") { $0["apu"] = .string(Base64URL.encode(Array(JWETests.sender.utf8)) + "=") }
         try refused("apu empty") { $0["apu"] = .string("") }
         try refused("apu not UTF-8") { $0["apu"] = .string(Base64URL.encode([0xff, 0xfe])) }
-        try refused("apv standard base64") { $0["apv"] = .string(Base64URL.encodeStandard(Array(JWETests.recipient.utf8))) }
+        try refused("apv standard base64") {
+            $0["apv"] = .string(Base64URL.encodeStandard(Array(JWETests.recipient.utf8)))
+        }
         // enc A128GCM, with the KDF's AlgorithmID matching it.
         var header = good
         header["enc"] = .string("A128GCM")
@@ -91,7 +116,8 @@ import Testing
             $0["epk"] = .object(epk.merging(["d": .string(Base64URL.encode(try ephemeral.rawScalar()))]) { $1 })
         }
         try refused("epk off the curve") {
-            var y = try #require(Base64URL.decode(try #require(epk["y"]?.stringValue)))
+            let encoded = try #require(epk["y"]?.stringValue)
+            var y = try #require(Base64URL.decode(encoded))
             y[31] ^= 1
             $0["epk"] = .object(epk.merging(["y": .string(Base64URL.encode(y))]) { $1 })
         }
@@ -113,9 +139,13 @@ import Testing
             _ = try open(try craft(good, headerBytes: duplicated))
         }
         JWETests.expectCode(.invalidBody, "array") { _ = try open(try craft(good, headerBytes: Array("[]".utf8))) }
-        JWETests.expectCode(.invalidBody, "trailing bytes") { _ = try open(try craft(good, headerBytes: jcs + [0x20, 0x78])) }
+        JWETests.expectCode(.invalidBody, "trailing bytes") {
+            _ = try open(try craft(good, headerBytes: jcs + [0x20, 0x78]))
+        }
         JWETests.expectCode(.invalidBody, "not UTF-8") {
-            _ = try open(try craft(good, headerBytes: Array(jcs.dropLast()) + Array(#","x":""#.utf8) + [0xc3, 0x28, 0x22, 0x7d]))
+            _ = try open(
+                try craft(good, headerBytes: Array(jcs.dropLast()) + Array(#","x":""#.utf8) + [0xc3, 0x28, 0x22, 0x7d])
+            )
         }
     }
 }

@@ -18,16 +18,28 @@ import Testing
             key = try P256PrivateKey()
             jwk = ECPublicJWK.encryptionKey(key.publicKey)
             compact = try JWE.seal(
-                plaintext: plaintext, to: jwk, senderOIN: JWETests.sender, recipientOIN: JWETests.recipient, ref: JWETests.ref)
+                plaintext: plaintext,
+                to: jwk,
+                senderOIN: JWETests.sender,
+                recipientOIN: JWETests.recipient,
+                ref: JWETests.ref
+            )
         }
 
         func open(
-            _ compact: String? = nil, sender: String = JWETests.sender, recipient: String = JWETests.recipient,
+            _ compact: String? = nil,
+            sender: String = JWETests.sender,
+            recipient: String = JWETests.recipient,
             ref: String = JWETests.ref
         ) throws -> [UInt8] {
             try JWE.open(
-                compact ?? self.compact, with: key, keyID: jwk.kid!, expectedSenderOIN: sender, expectedRecipientOIN: recipient,
-                expectedRef: ref)
+                compact ?? self.compact,
+                with: key,
+                keyID: jwk.kid!,
+                expectedSenderOIN: sender,
+                expectedRecipientOIN: recipient,
+                expectedRef: ref
+            )
         }
     }
 
@@ -78,7 +90,13 @@ import Testing
         #expect(header.recipientOIN == Self.recipient)
         #expect(header.ref == Self.ref)
         // A fresh ephemeral key and IV every time.
-        let again = try JWE.seal(plaintext: Self.plaintext, to: f.jwk, senderOIN: Self.sender, recipientOIN: Self.recipient, ref: Self.ref)
+        let again = try JWE.seal(
+            plaintext: Self.plaintext,
+            to: f.jwk,
+            senderOIN: Self.sender,
+            recipientOIN: Self.recipient,
+            ref: Self.ref
+        )
         #expect(try JWE.header(of: again).ephemeralKey != header.ephemeralKey)
         #expect(again.split(separator: ".")[1] != parts[2])
     }
@@ -115,8 +133,13 @@ import Testing
         let other = try P256PrivateKey()
         Self.expectCode(.invalidBody, "another key under the same kid") {
             _ = try JWE.open(
-                f.compact, with: other, keyID: f.jwk.kid!, expectedSenderOIN: Self.sender, expectedRecipientOIN: Self.recipient,
-                expectedRef: Self.ref)
+                f.compact,
+                with: other,
+                keyID: f.jwk.kid!,
+                expectedSenderOIN: Self.sender,
+                expectedRecipientOIN: Self.recipient,
+                expectedRef: Self.ref
+            )
         }
     }
 
@@ -124,15 +147,24 @@ import Testing
         let f = try Fixture()
         Self.expectCode(.unknownKey, "kid not held") {
             _ = try JWE.open(
-                f.compact, with: f.key, keyID: "another-kid", expectedSenderOIN: Self.sender,
-                expectedRecipientOIN: Self.recipient, expectedRef: Self.ref)
+                f.compact,
+                with: f.key,
+                keyID: "another-kid",
+                expectedSenderOIN: Self.sender,
+                expectedRecipientOIN: Self.recipient,
+                expectedRef: Self.ref
+            )
         }
         // The lookup sees the header's kid and may hold several keys (rotation).
         let old = try P256PrivateKey()
         let keys = [ECPublicJWK.thumbprint(of: old.publicKey): old, f.jwk.kid!: f.key]
         let opened = try JWE.open(
-            f.compact, keys: { keys[$0] }, expectedSenderOIN: Self.sender, expectedRecipientOIN: Self.recipient,
-            expectedRef: Self.ref)
+            f.compact,
+            keys: { keys[$0] },
+            expectedSenderOIN: Self.sender,
+            expectedRecipientOIN: Self.recipient,
+            expectedRef: Self.ref
+        )
         #expect(opened == Self.plaintext)
     }
 
@@ -144,7 +176,12 @@ import Testing
         // Mismatches are final: they are reported even when the kid is unknown.
         Self.expectCode(.invalidBody, "apu before kid") {
             _ = try JWE.open(
-                f.compact, keys: { _ in nil }, expectedSenderOIN: "x", expectedRecipientOIN: Self.recipient, expectedRef: Self.ref)
+                f.compact,
+                keys: { _ in nil },
+                expectedSenderOIN: "x",
+                expectedRecipientOIN: Self.recipient,
+                expectedRef: Self.ref
+            )
         }
     }
 
