@@ -27,24 +27,10 @@ public enum AESGCM {
         plaintext: [UInt8],
         aad: [UInt8] = []
     ) throws -> (ciphertext: [UInt8], tag: [UInt8]) {
-        let ctx = try context(key: key, iv: iv, lengths: [plaintext.count, aad.count], encrypt: true)
+        let ctx = try context(key: key, iv: iv, aad: aad, inputCount: plaintext.count, encrypt: true)
         defer { EVP_CIPHER_CTX_free(ctx) }
+        let ciphertext = try update(ctx, plaintext)
         var outLength: Int32 = 0
-        if !aad.isEmpty {
-            // A NULL output pointer tells GCM that the input is additional data.
-            try OpenSSL.check("EVP_EncryptUpdate (AAD)") {
-                EVP_EncryptUpdate(ctx, nil, &outLength, aad, Int32(aad.count))
-            }
-        }
-        var ciphertext = [UInt8](repeating: 0, count: plaintext.count)
-        if !plaintext.isEmpty {
-            try OpenSSL.check("EVP_EncryptUpdate") {
-                EVP_EncryptUpdate(ctx, &ciphertext, &outLength, plaintext, Int32(plaintext.count))
-            }
-            guard Int(outLength) == plaintext.count else {
-                throw HubProtocolError(.crypto, "AES-GCM wrote \(outLength) bytes for \(plaintext.count)")
-            }
-        }
         // GCM is a stream mode: Final writes nothing, but OpenSSL wants a valid pointer.
         var scratch = [UInt8](repeating: 0, count: 16)
         try OpenSSL.check("EVP_EncryptFinal_ex") { EVP_EncryptFinal_ex(ctx, &scratch, &outLength) }
@@ -74,24 +60,11 @@ public enum AESGCM {
                 "an AES-GCM tag must be \(tagByteCount) bytes, got \(tag.count)"
             )
         }
-        let ctx = try context(key: key, iv: iv, lengths: [ciphertext.count, aad.count], encrypt: false)
+        let ctx = try context(key: key, iv: iv, aad: aad, inputCount: ciphertext.count, encrypt: false)
         defer { EVP_CIPHER_CTX_free(ctx) }
+        var plaintext = try update(ctx, ciphertext)
         var outLength: Int32 = 0
-        if !aad.isEmpty {
-            try OpenSSL.check("EVP_DecryptUpdate (AAD)") {
-                EVP_DecryptUpdate(ctx, nil, &outLength, aad, Int32(aad.count))
-            }
-        }
-        var plaintext = [UInt8](repeating: 0, count: ciphertext.count)
         do {
-            if !ciphertext.isEmpty {
-                try OpenSSL.check("EVP_DecryptUpdate") {
-                    EVP_DecryptUpdate(ctx, &plaintext, &outLength, ciphertext, Int32(ciphertext.count))
-                }
-                guard Int(outLength) == ciphertext.count else {
-                    throw HubProtocolError(.crypto, "AES-GCM wrote \(outLength) bytes for \(ciphertext.count)")
-                }
-            }
             var expected = tag
             try OpenSSL.check("setting the GCM tag") {
                 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagByteCount), &expected)
@@ -109,8 +82,14 @@ public enum AESGCM {
         return plaintext
     }
 
-    /// A cipher context keyed and IV'd for one operation; the caller frees it.
-    private static func context(key: [UInt8], iv: [UInt8], lengths: [Int], encrypt: Bool) throws -> OpaquePointer {
+    /// A cipher context keyed, IV'd and fed `aad` for one operation; the caller frees it.
+    private static func context(
+        key: [UInt8],
+        iv: [UInt8],
+        aad: [UInt8],
+        inputCount: Int,
+        encrypt: Bool
+    ) throws -> OpaquePointer {
         let cipher: OpaquePointer?
         switch key.count {
         case 16: cipher = EVP_aes_128_gcm()
@@ -122,7 +101,7 @@ public enum AESGCM {
             throw HubProtocolError(.invalidKey, "an AES-GCM IV must be 1–\(maximumIVByteCount) bytes, got \(iv.count)")
         }
         // EVP_*Update take an int length.
-        guard lengths.allSatisfy({ $0 < Int(Int32.max) }) else {
+        guard inputCount < Int(Int32.max), aad.count < Int(Int32.max) else {
             throw HubProtocolError(.crypto, "AES-GCM input longer than 2 GiB")
         }
         ERR_clear_error()
@@ -137,11 +116,39 @@ public enum AESGCM {
             try OpenSSL.check("EVP_CipherInit_ex2 (key, IV)") {
                 EVP_CipherInit_ex2(ctx, nil, key, iv, encrypt ? 1 : 0, nil)
             }
+            if !aad.isEmpty {
+                var ignored: Int32 = 0
+                // A NULL output pointer tells GCM that the input is additional data.
+                try OpenSSL.check("EVP_CipherUpdate (AAD)") {
+                    EVP_CipherUpdate(ctx, nil, &ignored, aad, Int32(aad.count))
+                }
+            }
         } catch {
             EVP_CIPHER_CTX_free(ctx)
             throw error
         }
         return ctx
+    }
+
+    /// Runs `input` through the cipher; GCM writes exactly as many bytes as it reads.
+    /// The output is zeroised if the call fails.
+    private static func update(_ ctx: OpaquePointer, _ input: [UInt8]) throws -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: input.count)
+        // Skipped when empty: a NULL output pointer would make the call feed AAD.
+        guard !input.isEmpty else { return output }
+        var outLength: Int32 = 0
+        do {
+            try OpenSSL.check("EVP_CipherUpdate") {
+                EVP_CipherUpdate(ctx, &output, &outLength, input, Int32(input.count))
+            }
+            guard Int(outLength) == input.count else {
+                throw HubProtocolError(.crypto, "AES-GCM wrote \(outLength) bytes for \(input.count)")
+            }
+        } catch {
+            zeroize(&output)
+            throw error
+        }
+        return output
     }
 }
 

@@ -110,6 +110,16 @@ struct JWEInteropTests {
         return Array(out)
     }
 
+    /// Opens `compact` in Python with `key`, expecting the test context (JWETests' OINs and ref).
+    static func pythonOpen(_ compact: String, key: P256PrivateKey) throws -> [UInt8] {
+        let jwk = ECPublicJWK(key.publicKey)
+        let arguments = [
+            "open", Base64URL.encode(try key.rawScalar()), jwk.xBase64URL, jwk.yBase64URL, JWETests.sender,
+            JWETests.recipient, JWETests.ref,
+        ]
+        return try python(arguments, input: Array(compact.utf8))
+    }
+
     struct InteropFailure: Error, CustomStringConvertible {
         let status: Int32
         let stderr: String
@@ -128,14 +138,7 @@ struct JWEInteropTests {
                 recipientOIN: JWETests.recipient,
                 ref: JWETests.ref
             )
-            let opened = try Self.python(
-                [
-                    "open", Base64URL.encode(try key.rawScalar()), jwk.xBase64URL, jwk.yBase64URL, JWETests.sender,
-                    JWETests.recipient, JWETests.ref,
-                ],
-                input: Array(compact.utf8)
-            )
-            #expect(opened == plaintext, "size \(size)")
+            #expect(try Self.pythonOpen(compact, key: key) == plaintext, "size \(size)")
         }
     }
 
@@ -188,14 +191,6 @@ struct JWEInteropTests {
         var tag = try #require(Base64URL.decode(parts[4]))
         tag[0] ^= 1
         parts[4] = Base64URL.encode(tag)
-        #expect(throws: InteropFailure.self) {
-            try Self.python(
-                [
-                    "open", Base64URL.encode(try key.rawScalar()), jwk.xBase64URL, jwk.yBase64URL, JWETests.sender,
-                    JWETests.recipient, JWETests.ref,
-                ],
-                input: Array(parts.joined(separator: ".").utf8)
-            )
-        }
+        #expect(throws: InteropFailure.self) { try Self.pythonOpen(parts.joined(separator: "."), key: key) }
     }
 }
