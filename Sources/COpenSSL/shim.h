@@ -132,4 +132,21 @@ static inline unsigned long hub_X509_V_FLAG_USE_CHECK_TIME(void) { return X509_V
 // X509_V_FLAG_NO_CHECK_TIME is a #define.
 static inline unsigned long hub_X509_V_FLAG_NO_CHECK_TIME(void) { return X509_V_FLAG_NO_CHECK_TIME; }
 
+// MARK: - JWE (ECDH-ES, Concat KDF, AES-GCM)
+
+// OSSL_KDF_PARAM_KEY is a #define string; an OSSL_PARAM keeps its name pointer, so it must outlive the call.
+static inline const char *hub_OSSL_KDF_PARAM_KEY(void) { return OSSL_KDF_PARAM_KEY; }
+// OSSL_KDF_PARAM_INFO is a #define string; an OSSL_PARAM keeps its name pointer, so it must outlive the call.
+static inline const char *hub_OSSL_KDF_PARAM_INFO(void) { return OSSL_KDF_PARAM_INFO; }
+// OSSL_KDF_PARAM_DIGEST is a #define string; an OSSL_PARAM keeps its name pointer, so it must outlive the call.
+static inline const char *hub_OSSL_KDF_PARAM_DIGEST(void) { return OSSL_KDF_PARAM_DIGEST; }
+// OSSL_PKEY_PARAM_GROUP_NAME is a #define string; OSSL_PARAM_BLD keeps the name pointer until it builds (a Swift literal is a temporary).
+static inline const char *hub_OSSL_PKEY_PARAM_GROUP_NAME(void) { return OSSL_PKEY_PARAM_GROUP_NAME; }
+// OSSL_PKEY_PARAM_PRIV_KEY is a #define string; OSSL_PARAM_BLD keeps the name pointer until it builds.
+static inline const char *hub_OSSL_PKEY_PARAM_PRIV_KEY(void) { return OSSL_PKEY_PARAM_PRIV_KEY; }
+// OSSL_PKEY_PARAM_PUB_KEY is a #define string; OSSL_PARAM_BLD keeps the name pointer until it builds.
+static inline const char *hub_OSSL_PKEY_PARAM_PUB_KEY(void) { return OSSL_PKEY_PARAM_PUB_KEY; }
+// SN_X9_62_prime256v1 is a #define string; OSSL_PARAM_BLD keeps the value pointer until it builds.
+static inline const char *hub_SN_X9_62_prime256v1(void) { return SN_X9_62_prime256v1; }
+
 #endif

@@ -8,6 +8,7 @@ public final class P256PrivateKey: @unchecked Sendable {
     init(taking pkey: OpaquePointer) throws {
         self.pkey = pkey
         try P256PublicKey.requireP256(pkey)
+        try P256PublicKey.useUncompressedPoints(pkey)
     }
 
     deinit { EVP_PKEY_free(pkey) }
@@ -52,12 +53,28 @@ public final class P256PrivateKey: @unchecked Sendable {
         }
         guard let builder = OSSL_PARAM_BLD_new() else { throw OpenSSL.error(.crypto, "OSSL_PARAM_BLD_new failed") }
         defer { OSSL_PARAM_BLD_free(builder) }
-        // The builder copies what it is given, so no pointer outlives these calls.
-        try OpenSSL.check("setting the group") { OSSL_PARAM_BLD_push_utf8_string(builder, "group", "prime256v1", 0) }
-        try OpenSSL.check("setting the private key") { OSSL_PARAM_BLD_push_BN(builder, "priv", priv) }
-        try OpenSSL.check("setting the public key") { OSSL_PARAM_BLD_push_octet_string(builder, "pub", pub, 65) }
-        guard let params = OSSL_PARAM_BLD_to_param(builder) else { throw OpenSSL.error(.crypto, "OSSL_PARAM_BLD_to_param failed") }
-        defer { OSSL_PARAM_free(params) }
+        // The builder keeps the name, value and buffer pointers it is given and copies them only in
+        // OSSL_PARAM_BLD_to_param, so names come from C constants (a Swift string argument is a
+        // temporary) and `pub` stays pinned until the parameters are built.
+        let params: UnsafeMutablePointer<OSSL_PARAM> = try pub.withUnsafeBufferPointer { pubBytes in
+            try OpenSSL.check("setting the group") {
+                OSSL_PARAM_BLD_push_utf8_string(builder, hub_OSSL_PKEY_PARAM_GROUP_NAME(), hub_SN_X9_62_prime256v1(), 0)
+            }
+            try OpenSSL.check("setting the private key") {
+                OSSL_PARAM_BLD_push_BN(builder, hub_OSSL_PKEY_PARAM_PRIV_KEY(), priv)
+            }
+            try OpenSSL.check("setting the public key") {
+                OSSL_PARAM_BLD_push_octet_string(builder, hub_OSSL_PKEY_PARAM_PUB_KEY(), pubBytes.baseAddress, 65)
+            }
+            return try OpenSSL.make("OSSL_PARAM_BLD_to_param") { OSSL_PARAM_BLD_to_param(builder) }
+        }
+        defer {
+            // The parameter block holds a copy of the scalar.
+            if let p = OSSL_PARAM_locate(params, hub_OSSL_PKEY_PARAM_PRIV_KEY()), let data = p.pointee.data {
+                OPENSSL_cleanse(data, p.pointee.data_size)
+            }
+            OSSL_PARAM_free(params)
+        }
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { throw OpenSSL.error(.crypto, "EVP_PKEY_CTX_new_from_name failed") }
         defer { EVP_PKEY_CTX_free(ctx) }
         try OpenSSL.check("EVP_PKEY_fromdata_init") { EVP_PKEY_fromdata_init(ctx) }

@@ -20,6 +20,7 @@ public final class P256PublicKey: @unchecked Sendable {
         self.pkey = pkey
         try Self.requireP256(pkey)
         try Self.checkPublic(pkey)
+        try Self.useUncompressedPoints(pkey)
     }
 
     deinit { EVP_PKEY_free(pkey) }
@@ -41,7 +42,14 @@ public final class P256PublicKey: @unchecked Sendable {
     }
 
     /// Loads a key from a DER SubjectPublicKeyInfo; refuses other curves and key types.
+    /// Only the one DER form a P-256 key has is taken (named curve,
+    /// uncompressed point): OpenSSL's decoder would also take BER lengths,
+    /// explicit curve parameters and compressed points.
     public convenience init(derSubjectPublicKeyInfo der: [UInt8]) throws {
+        guard der.count == 91, Array(der.prefix(26)) == Self.spkiPrefix, der[26] == 0x04 else {
+            throw HubProtocolError(
+                .invalidKey, "not a DER P-256 SubjectPublicKeyInfo with a named curve and an uncompressed point")
+        }
         let pkey: OpaquePointer = try der.withUnsafeBufferPointer { buffer in
             var p = buffer.baseAddress
             ERR_clear_error()
@@ -106,6 +114,24 @@ public final class P256PublicKey: @unchecked Sendable {
         let curve = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard curve == "prime256v1" || curve == "P-256" else {
             throw HubProtocolError(.invalidKey, "the EC key is on curve \(curve), not P-256")
+        }
+        // OpenSSL names a curve given by explicit parameters when they match P-256, even with a
+        // wrong cofactor (Wycheproof ECDH tcId 359, 361); only named-curve keys are taken.
+        var explicit: Int32 = 0
+        ERR_clear_error()
+        guard EVP_PKEY_get_int_param(pkey, "decoded-from-explicit", &explicit) == 1 else {
+            throw OpenSSL.error(.invalidKey, "cannot tell whether the EC key names its curve")
+        }
+        guard explicit == 0 else {
+            throw HubProtocolError(.invalidKey, "the EC key gives explicit curve parameters instead of naming P-256")
+        }
+    }
+
+    /// Makes OpenSSL encode the key's point uncompressed, whatever form it was read in,
+    /// so `uncompressedPoint` and `publicKey` always see `04 ‖ x ‖ y`.
+    static func useUncompressedPoints(_ pkey: OpaquePointer) throws {
+        try OpenSSL.check("setting the point format") {
+            EVP_PKEY_set_utf8_string_param(pkey, "point-format", "uncompressed")
         }
     }
 
