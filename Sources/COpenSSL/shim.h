@@ -132,4 +132,23 @@ static inline unsigned long hub_X509_V_FLAG_USE_CHECK_TIME(void) { return X509_V
 // X509_V_FLAG_NO_CHECK_TIME is a #define.
 static inline unsigned long hub_X509_V_FLAG_NO_CHECK_TIME(void) { return X509_V_FLAG_NO_CHECK_TIME; }
 
+// MARK: - X.509 certificates, CRLs and issuing
+
+// sk_X509_REVOKED_num is a macro over OPENSSL_sk_num.
+static inline int hub_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) { return sk_X509_REVOKED_num(stack); }
+// sk_X509_REVOKED_value is a macro over OPENSSL_sk_value.
+static inline X509_REVOKED *hub_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int i) { return sk_X509_REVOKED_value(stack, i); }
+// MBSTRING_UTF8 is defined through MBSTRING_FLAG, which Swift does not evaluate.
+static inline int hub_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
+// XN_FLAG_RFC2253 is a composite #define; without ESC_MSB so UTF-8 names print as UTF-8.
+static inline unsigned long hub_XN_FLAG_RFC2253_UTF8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+// EXFLAG_CA is a #define of the cached-extension flag set by basicConstraints CA:TRUE.
+static inline uint32_t hub_EXFLAG_CA(void) { return EXFLAG_CA; }
+// ERR_GET_REASON is static inline in err.h over a packed error code; wrapped to keep Swift off the bit layout.
+static inline int hub_ERR_peek_last_reason(void) { return ERR_GET_REASON(ERR_peek_last_error()); }
+// ERR_GET_LIB is static inline in err.h; paired with the reason to tell PEM end-of-input from a real error.
+static inline int hub_ERR_peek_last_lib(void) { return ERR_GET_LIB(ERR_peek_last_error()); }
+// X509_CHECK_FLAG_* are #defines; RFC 6125 host matching without partial wildcards or a CN fallback.
+static inline unsigned int hub_X509_CHECK_FLAG_policy(void) { return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; }
+
 #endif
