@@ -149,4 +149,23 @@ static inline const char *hub_OSSL_PKEY_PARAM_PUB_KEY(void) { return OSSL_PKEY_P
 // SN_X9_62_prime256v1 is a #define string; OSSL_PARAM_BLD keeps the value pointer until it builds.
 static inline const char *hub_SN_X9_62_prime256v1(void) { return SN_X9_62_prime256v1; }
 
+// MARK: - X.509 certificates, CRLs and issuing
+
+// sk_X509_REVOKED_num is a macro over OPENSSL_sk_num.
+static inline int hub_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) { return sk_X509_REVOKED_num(stack); }
+// sk_X509_REVOKED_value is a macro over OPENSSL_sk_value.
+static inline X509_REVOKED *hub_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int i) { return sk_X509_REVOKED_value(stack, i); }
+// MBSTRING_UTF8 is defined through MBSTRING_FLAG, which Swift does not evaluate.
+static inline int hub_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
+// XN_FLAG_RFC2253 is a composite #define; without ESC_MSB so UTF-8 names print as UTF-8.
+static inline unsigned long hub_XN_FLAG_RFC2253_UTF8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+// EXFLAG_CA is a #define of the cached-extension flag set by basicConstraints CA:TRUE.
+static inline uint32_t hub_EXFLAG_CA(void) { return EXFLAG_CA; }
+// ERR_GET_REASON is static inline in err.h over a packed error code; wrapped to keep Swift off the bit layout.
+static inline int hub_ERR_peek_last_reason(void) { return ERR_GET_REASON(ERR_peek_last_error()); }
+// ERR_GET_LIB is static inline in err.h; paired with the reason to tell PEM end-of-input from a real error.
+static inline int hub_ERR_peek_last_lib(void) { return ERR_GET_LIB(ERR_peek_last_error()); }
+// X509_CHECK_FLAG_* are #defines; RFC 6125 host matching without partial wildcards or a CN fallback.
+static inline unsigned int hub_X509_CHECK_FLAG_policy(void) { return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; }
+
 #endif
