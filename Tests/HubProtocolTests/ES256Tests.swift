@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HubProtocol
 
 @Suite struct ES256Tests {

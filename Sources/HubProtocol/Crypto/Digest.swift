@@ -31,7 +31,15 @@ public enum HMACSHA256 {
         let keyStorage = k.isEmpty ? [UInt8(0)] : k
         let result = keyStorage.withUnsafeBytes { kr in
             m.withUnsafeBytes { mr in
-                HMAC(EVP_sha256(), kr.baseAddress, Int32(k.count), mr.baseAddress?.assumingMemoryBound(to: UInt8.self), mr.count, &out, &length)
+                HMAC(
+                    EVP_sha256(),
+                    kr.baseAddress,
+                    Int32(k.count),
+                    mr.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    mr.count,
+                    &out,
+                    &length
+                )
             }
         }
         precondition(result != nil && length == 32, "HMAC-SHA256 failed")
@@ -41,7 +49,9 @@ public enum HMACSHA256 {
     /// Compares two MACs in constant time.
     public static func isEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { ar in b.withUnsafeBytes { br in CRYPTO_memcmp(ar.baseAddress, br.baseAddress, a.count) == 0 } }
+        return a.withUnsafeBytes { ar in
+            b.withUnsafeBytes { br in CRYPTO_memcmp(ar.baseAddress, br.baseAddress, a.count) == 0 }
+        }
     }
 }
 
@@ -51,7 +61,9 @@ public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         guard count > 0 else { return out }
-        let ok = out.withUnsafeMutableBytes { RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(count)) }
+        let ok = out.withUnsafeMutableBytes {
+            RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(count))
+        }
         precondition(ok == 1, "RAND_bytes failed: the system random source is unavailable")
         return out
     }

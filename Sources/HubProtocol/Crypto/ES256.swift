@@ -19,7 +19,11 @@ public enum ES256 {
 
     /// Verifies a raw `r ‖ s` signature over `message`. Anything but exactly 64
     /// bytes, or `r`/`s` outside [1, n−1], is refused.
-    public static func verify<Bytes: Collection<UInt8>>(signature: [UInt8], of message: Bytes, with key: P256PublicKey) -> Bool {
+    public static func verify<Bytes: Collection<UInt8>>(
+        signature: [UInt8],
+        of message: Bytes,
+        with key: P256PublicKey
+    ) -> Bool {
         guard signature.count == 64, let der = try? rawToDER(signature) else { return false }
         let data = Array(message)
         ERR_clear_error()
@@ -52,7 +56,9 @@ public enum ES256 {
 
     /// Converts raw `r ‖ s` (64 bytes) to a DER `ECDSA-Sig-Value`.
     public static func rawToDER(_ raw: [UInt8]) throws -> [UInt8] {
-        guard raw.count == 64 else { throw HubProtocolError(.encoding, "an ES256 signature is 64 bytes, got \(raw.count)") }
+        guard raw.count == 64 else {
+            throw HubProtocolError(.encoding, "an ES256 signature is 64 bytes, got \(raw.count)")
+        }
         ERR_clear_error()
         guard let sig = ECDSA_SIG_new() else { throw OpenSSL.error(.crypto, "ECDSA_SIG_new failed") }
         defer { ECDSA_SIG_free(sig) }

@@ -35,7 +35,9 @@ public final class P256PrivateKey: @unchecked Sendable {
     public convenience init(rawScalar d: [UInt8]) throws {
         guard d.count == 32 else { throw HubProtocolError(.invalidKey, "a P-256 private scalar is 32 bytes") }
         ERR_clear_error()
-        guard let group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1) else { throw OpenSSL.error(.crypto, "EC_GROUP_new_by_curve_name failed") }
+        guard let group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1) else {
+            throw OpenSSL.error(.crypto, "EC_GROUP_new_by_curve_name failed")
+        }
         defer { EC_GROUP_free(group) }
         guard let priv = d.withUnsafeBufferPointer({ BN_bin2bn($0.baseAddress, 32, nil) }) else {
             throw OpenSSL.error(.crypto, "BN_bin2bn failed")
@@ -75,7 +77,9 @@ public final class P256PrivateKey: @unchecked Sendable {
             }
             OSSL_PARAM_free(params)
         }
-        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { throw OpenSSL.error(.crypto, "EVP_PKEY_CTX_new_from_name failed") }
+        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else {
+            throw OpenSSL.error(.crypto, "EVP_PKEY_CTX_new_from_name failed")
+        }
         defer { EVP_PKEY_CTX_free(ctx) }
         try OpenSSL.check("EVP_PKEY_fromdata_init") { EVP_PKEY_fromdata_init(ctx) }
         var pkey: OpaquePointer? = nil
@@ -107,7 +111,9 @@ public final class P256PrivateKey: @unchecked Sendable {
     /// Unencrypted PKCS#8 PEM (`PRIVATE KEY`). Write it only to a file of mode 0600.
     public func pkcs8PEM() throws -> String {
         let bytes = try OpenSSL.writingToMemoryBIO { bio in
-            try OpenSSL.check("writing a PEM private key") { PEM_write_bio_PrivateKey(bio, pkey, nil, nil, 0, nil, nil) }
+            try OpenSSL.check("writing a PEM private key") {
+                PEM_write_bio_PrivateKey(bio, pkey, nil, nil, 0, nil, nil)
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -28,7 +28,10 @@ public final class P256PublicKey: @unchecked Sendable {
     /// Loads a key from its affine coordinates (32 bytes each, big-endian), as in a JWK.
     public convenience init(x: [UInt8], y: [UInt8]) throws {
         guard x.count == 32, y.count == 32 else {
-            throw HubProtocolError(.invalidKey, "P-256 coordinates must be 32 bytes each (got \(x.count) and \(y.count))")
+            throw HubProtocolError(
+                .invalidKey,
+                "P-256 coordinates must be 32 bytes each (got \(x.count) and \(y.count))"
+            )
         }
         try self.init(uncompressedPoint: [0x04] + x + y)
     }
@@ -48,7 +51,9 @@ public final class P256PublicKey: @unchecked Sendable {
     public convenience init(derSubjectPublicKeyInfo der: [UInt8]) throws {
         guard der.count == 91, Array(der.prefix(26)) == Self.spkiPrefix, der[26] == 0x04 else {
             throw HubProtocolError(
-                .invalidKey, "not a DER P-256 SubjectPublicKeyInfo with a named curve and an uncompressed point")
+                .invalidKey,
+                "not a DER P-256 SubjectPublicKeyInfo with a named curve and an uncompressed point"
+            )
         }
         let pkey: OpaquePointer = try der.withUnsafeBufferPointer { buffer in
             var p = buffer.baseAddress

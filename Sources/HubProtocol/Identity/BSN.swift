@@ -18,7 +18,10 @@ public struct BSN: Sendable, Hashable, CustomStringConvertible, CustomDebugStrin
         }
         if chars.count == 8 { chars.insert(0x30, at: 0) }
         guard chars.count == 9 else {
-            throw HubProtocolError(.invalidBSN, "a BSN has 9 digits (or 8, which get a leading zero); this has \(chars.count)")
+            throw HubProtocolError(
+                .invalidBSN,
+                "a BSN has 9 digits (or 8, which get a leading zero); this has \(chars.count)"
+            )
         }
         guard chars != Array("000000000".utf8) else {
             throw HubProtocolError(.invalidBSN, "000000000 is not a BSN")

@@ -11,12 +11,15 @@ public struct JWSSigner: Sendable {
     /// the key belongs to the leaf.
     public init(key: P256PrivateKey, chain: [Certificate]) throws {
         guard (1...4).contains(chain.count) else {
-            throw HubProtocolError(.invalidKey, "the x5c chain must hold 1 to 4 certificates (leaf first, root omitted); got \(chain.count)")
+            throw HubProtocolError(
+                .invalidKey,
+                "the x5c chain must hold 1 to 4 certificates (leaf first, root omitted); got \(chain.count)"
+            )
         }
         for (i, c) in chain.enumerated() where c.der.count > 8192 {
             throw HubProtocolError(.invalidKey, "certificate \(i) of the chain is larger than 8 KiB of DER")
         }
-        guard let leafKey = try? chain[0].publicKey() else {
+        guard let leafKey = chain[0].publicKey else {
             throw HubProtocolError(.invalidKey, "the leaf certificate does not hold an EC P-256 key")
         }
         guard leafKey == key.publicKey else {

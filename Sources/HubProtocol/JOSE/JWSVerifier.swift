@@ -26,9 +26,12 @@ public struct JWSVerifier: Sendable {
             throw JWSFailure(.untrustedCertificate, "the x5c chain does not verify: \(Self.describe(error))")
         }
         if let role = leaf.role, role != .node {
-            throw JWSFailure(.untrustedCertificate, "the signing certificate carries role \(role.rawValue); federation certificates may only carry urn:hub:role:node")
+            throw JWSFailure(
+                .untrustedCertificate,
+                "the signing certificate carries role \(role.rawValue); federation certificates may only carry urn:hub:role:node"
+            )
         }
-        guard let key = try? leaf.publicKey() else {
+        guard let key = leaf.publicKey else {
             throw JWSFailure(.untrustedCertificate, "the signing certificate's key is not EC P-256")
         }
         guard jws.verifiesES256(with: key) else {
@@ -89,7 +92,13 @@ public struct JWSVerifier: Sendable {
     }
 
     /// Step 8's time rules for objects with `iat` and `exp`.
-    public static func checkTimes(iat: Int64, exp: Int64, typ: JWSType, now: Int64, skew: Int64 = 300) throws(JWSFailure) {
+    public static func checkTimes(
+        iat: Int64,
+        exp: Int64,
+        typ: JWSType,
+        now: Int64,
+        skew: Int64 = 300
+    ) throws(JWSFailure) {
         guard iat <= now + skew else {
             throw JWSFailure(.notYetValid, "iat is more than \(skew) s in the future")
         }
@@ -134,7 +143,9 @@ public struct JWSVerifier: Sendable {
         } catch {
             throw JWSFailure(.malformed, "the protected header is not JSON: \(Self.describe(error))")
         }
-        guard let members = header.objectValue else { throw JWSFailure(.malformed, "the protected header is not a JSON object") }
+        guard let members = header.objectValue else {
+            throw JWSFailure(.malformed, "the protected header is not a JSON object")
+        }
         guard Set(members.keys) == ["alg", "typ", "x5c"] else {
             throw JWSFailure(.badHeader, "the protected header must have exactly the members alg, typ and x5c")
         }
@@ -166,7 +177,11 @@ public struct JWSVerifier: Sendable {
 
     /// A member name safe to echo: printable ASCII only, at most 40 characters.
     static func printable(_ name: String) -> String {
-        String(name.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? Character($0) : "?" })
+        String(
+            name.unicodeScalars.prefix(40).map {
+                $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? Character($0) : "?"
+            }
+        )
     }
 }
 

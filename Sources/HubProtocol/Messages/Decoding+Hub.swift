@@ -32,7 +32,10 @@ extension KeyedDecodingContainer {
     /// A member that must be present but may be `null`.
     func decodeNullable<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard contains(key) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "required member (may be null) is missing"))
+            throw DecodingError.keyNotFound(
+                key,
+                .init(codingPath: codingPath, debugDescription: "required member (may be null) is missing")
+            )
         }
         if try decodeNil(forKey: key) { return nil }
         return try decode(T.self, forKey: key)

@@ -22,7 +22,13 @@ public struct DescriptorPayload: Sendable, Equatable, Codable {
 
     /// Makes a descriptor payload.
     public init(
-        iss: String, iat: Int64, exp: Int64, name: String, municipalityCode: String, endpoint: String, encKeys: [ECPublicJWK],
+        iss: String,
+        iat: Int64,
+        exp: Int64,
+        name: String,
+        municipalityCode: String,
+        endpoint: String,
+        encKeys: [ECPublicJWK],
         capabilities: [String]
     ) {
         self.iss = iss
@@ -38,7 +44,8 @@ public struct DescriptorPayload: Sendable, Equatable, Codable {
     /// Whether `code` is a CBS municipality code: `GM` and four digits.
     public static func isMunicipalityCode(_ code: String) -> Bool {
         let u = Array(code.utf8)
-        return u.count == 6 && u[0] == UInt8(ascii: "G") && u[1] == UInt8(ascii: "M") && u[2...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        return u.count == 6 && u[0] == UInt8(ascii: "G") && u[1] == UInt8(ascii: "M")
+            && u[2...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -58,7 +65,9 @@ public struct DescriptorPayload: Sendable, Equatable, Codable {
         exp = try c.decode(Int64.self, forKey: .exp)
         name = try c.decodeText(.name, max: 200)
         municipalityCode = try c.decode(String.self, forKey: .municipalityCode)
-        guard Self.isMunicipalityCode(municipalityCode) else { throw c.invalid(.municipalityCode, "not a CBS code such as GM0202") }
+        guard Self.isMunicipalityCode(municipalityCode) else {
+            throw c.invalid(.municipalityCode, "not a CBS code such as GM0202")
+        }
         endpoint = try c.decodeText(.endpoint, max: 300)
         guard endpoint.hasPrefix("https://") else { throw c.invalid(.endpoint, "must be an https:// URL") }
         let keys = try c.decode([JSONValue].self, forKey: .encKeys)

@@ -137,7 +137,16 @@ public struct ReceiptPayload: Sendable, Hashable, Codable {
     public var reason: ReceiptReason?
 
     /// Makes a receipt payload.
-    public init(jti: String, iss: String, aud: String, iat: Int64, ref: String, refJTI: String?, status: ReceiptStatus, reason: ReceiptReason?) {
+    public init(
+        jti: String,
+        iss: String,
+        aud: String,
+        iat: Int64,
+        ref: String,
+        refJTI: String?,
+        status: ReceiptStatus,
+        reason: ReceiptReason?
+    ) {
         self.jti = jti
         self.iss = iss
         self.aud = aud
@@ -163,7 +172,9 @@ public struct ReceiptPayload: Sendable, Hashable, Codable {
         aud = try c.decodeOIN(.aud)
         iat = try c.decode(Int64.self, forKey: .iat)
         ref = try c.decode(String.self, forKey: .ref)
-        guard ref.utf8.count == 43, Base64URL.decode(ref)?.count == 32 else { throw c.invalid(.ref, "not a base64url SHA-256 hash") }
+        guard ref.utf8.count == 43, Base64URL.decode(ref)?.count == 32 else {
+            throw c.invalid(.ref, "not a base64url SHA-256 hash")
+        }
         refJTI = try c.decodeNullable(String.self, forKey: .refJTI)
         if let refJTI, !HubUUID.isLowercaseUUID(refJTI) { throw c.invalid(.refJTI, "not a lowercase UUID") }
         status = try c.decode(ReceiptStatus.self, forKey: .status)
@@ -213,7 +224,9 @@ public struct AuditCheckpointPayload: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         i = try c.decode(Int64.self, forKey: .i)
         hI = try c.decode(String.self, forKey: .hI)
-        guard hI.utf8.count == 64, Hex.decode(hI) != nil, hI == hI.lowercased() else { throw c.invalid(.hI, "not 64 lowercase hex digits") }
+        guard hI.utf8.count == 64, Hex.decode(hI) != nil, hI == hI.lowercased() else {
+            throw c.invalid(.hI, "not 64 lowercase hex digits")
+        }
         iat = try c.decode(Int64.self, forKey: .iat)
     }
 }

@@ -15,7 +15,10 @@ public struct Epsilon: Sendable, Hashable, Comparable, Codable, CustomStringConv
             whole.allSatisfy({ $0.isASCII && $0.isNumber }), whole == "0" || whole.first != "0"
         else { return nil }
         var fraction = parts.count == 2 ? String(parts[1]) : ""
-        guard parts.count == 1 || (!fraction.isEmpty && fraction.count <= 6 && fraction.allSatisfy({ $0.isASCII && $0.isNumber })) else { return nil }
+        guard
+            parts.count == 1
+                || (!fraction.isEmpty && fraction.count <= 6 && fraction.allSatisfy({ $0.isASCII && $0.isNumber }))
+        else { return nil }
         while fraction.count < 6 { fraction += "0" }
         guard let w = Int64(whole), let f = Int64(fraction), w <= 1_000_000 else { return nil }
         micros = w * 1_000_000 + f
@@ -41,7 +44,10 @@ public struct Epsilon: Sendable, Hashable, Comparable, Codable, CustomStringConv
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         guard let e = Epsilon(try c.decode(String.self)) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a decimal string such as \"0.5\" (at most 6 decimals)")
+            throw DecodingError.dataCorruptedError(
+                in: c,
+                debugDescription: "not a decimal string such as \"0.5\" (at most 6 decimals)"
+            )
         }
         self = e
     }

@@ -27,8 +27,16 @@ public struct MethodologyPublish: Sendable, Hashable, Codable {
 
     /// Makes a body, computing `sha256` from `content`.
     public init(
-        docID: String, version: Int, title: String, summary: String, language: String, mediaType: MediaType,
-        content: String, license: String, supersedes: String?, tags: [String]
+        docID: String,
+        version: Int,
+        title: String,
+        summary: String,
+        language: String,
+        mediaType: MediaType,
+        content: String,
+        license: String,
+        supersedes: String?,
+        tags: [String]
     ) {
         self.docID = docID
         self.version = version
@@ -100,8 +108,11 @@ public struct MethodologyPublish: Sendable, Hashable, Codable {
     /// BCP 47 shape: 2–3 letter language, optional subtags of 2–8 letters or digits.
     static func isLanguageTag(_ s: String) -> Bool {
         let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter })
+        else { return false }
+        return parts.dropFirst().allSatisfy {
+            (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
     }
 
     /// SPDX license expression shape: identifiers (letters, digits, `.`, `-`, `+`)
@@ -112,7 +123,10 @@ public struct MethodologyPublish: Sendable, Hashable, Codable {
         var expectIdentifier = true
         for t in tokens {
             if expectIdentifier {
-                guard t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == ":") }),
+                guard
+                    t.allSatisfy({
+                        $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == ":")
+                    }),
                     !["AND", "OR", "WITH"].contains(t)
                 else { return false }
             } else {

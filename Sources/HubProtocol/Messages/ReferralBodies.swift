@@ -9,7 +9,9 @@ public struct ReferralOffer: Sendable, Hashable, Codable {
         case postSeparation = "post_separation"
     }
     /// What help the family asks for.
-    public enum HelpDomain: String, Sendable, Codable, CaseIterable { case relational, children, legal, financial, other }
+    public enum HelpDomain: String, Sendable, Codable, CaseIterable {
+        case relational, children, legal, financial, other
+    }
     /// Who referred the family to the desk.
     public enum ReferralSource: String, Sendable, Codable, CaseIterable {
         case municipality, gp
@@ -84,9 +86,18 @@ public struct ReferralOffer: Sendable, Hashable, Codable {
 
     /// Makes an offer; call ``validate()`` or round-trip through a decoder to check it.
     public init(
-        referralID: String, kind: Kind, effectiveDate: CalendarDate, entryPhase: EntryPhase, helpDomains: [HelpDomain],
-        referralSource: ReferralSource, children: [Child], safety: Safety, priority: Priority, respondBy: CalendarDate,
-        consent: Consent, sealed: String?
+        referralID: String,
+        kind: Kind,
+        effectiveDate: CalendarDate,
+        entryPhase: EntryPhase,
+        helpDomains: [HelpDomain],
+        referralSource: ReferralSource,
+        children: [Child],
+        safety: Safety,
+        priority: Priority,
+        respondBy: CalendarDate,
+        consent: Consent,
+        sealed: String?
     ) {
         self.referralID = referralID
         self.kind = kind

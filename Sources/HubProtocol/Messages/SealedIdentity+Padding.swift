@@ -30,9 +30,20 @@ extension SealedIdentity {
     }
 
     /// Seals this identity to a recipient's encryption key (PROTOCOL §7).
-    public func seal(to recipient: ECPublicJWK, senderOIN: String, recipientOIN: String, referralID: String) throws -> String {
+    public func seal(
+        to recipient: ECPublicJWK,
+        senderOIN: String,
+        recipientOIN: String,
+        referralID: String
+    ) throws -> String {
         var plaintext = try paddedJCS()
         defer { zeroize(&plaintext) }
-        return try JWE.seal(plaintext: plaintext, to: recipient, senderOIN: senderOIN, recipientOIN: recipientOIN, ref: referralID)
+        return try JWE.seal(
+            plaintext: plaintext,
+            to: recipient,
+            senderOIN: senderOIN,
+            recipientOIN: recipientOIN,
+            ref: referralID
+        )
     }
 }

@@ -24,7 +24,8 @@ public struct SealedIdentity: Sendable, Hashable, Codable {
                 phone = try c.decodeIfPresent(String.self, forKey: .phone)
                 email = try c.decodeIfPresent(String.self, forKey: .email)
                 address = try c.decodeIfPresent(String.self, forKey: .address)
-                for (k, v) in [(CodingKeys.phone, phone), (.email, email), (.address, address)] where (v?.unicodeScalars.count ?? 0) > 500 {
+                for (k, v) in [(CodingKeys.phone, phone), (.email, email), (.address, address)]
+                where (v?.unicodeScalars.count ?? 0) > 500 {
                     throw c.invalid(k, "longer than 500 characters")
                 }
             }
@@ -38,7 +39,14 @@ public struct SealedIdentity: Sendable, Hashable, Codable {
         public var contact: Contact?
 
         /// Makes a person.
-        public init(role: Role, bsn: BSN, givenNames: String? = nil, familyName: String? = nil, birthDate: CalendarDate? = nil, contact: Contact? = nil) {
+        public init(
+            role: Role,
+            bsn: BSN,
+            givenNames: String? = nil,
+            familyName: String? = nil,
+            birthDate: CalendarDate? = nil,
+            contact: Contact? = nil
+        ) {
             self.role = role
             self.bsn = bsn
             self.givenNames = givenNames
@@ -63,7 +71,8 @@ public struct SealedIdentity: Sendable, Hashable, Codable {
             guard bsn.digits == digits else { throw c.invalid(.bsn, "must be exactly 9 digits") }
             givenNames = try c.decodeIfPresent(String.self, forKey: .givenNames)
             familyName = try c.decodeIfPresent(String.self, forKey: .familyName)
-            for (k, v) in [(CodingKeys.givenNames, givenNames), (.familyName, familyName)] where (v?.unicodeScalars.count ?? 0) > 200 {
+            for (k, v) in [(CodingKeys.givenNames, givenNames), (.familyName, familyName)]
+            where (v?.unicodeScalars.count ?? 0) > 200 {
                 throw c.invalid(k, "longer than 200 characters")
             }
             birthDate = try c.decodeIfPresent(CalendarDate.self, forKey: .birthDate)

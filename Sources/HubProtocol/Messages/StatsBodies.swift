@@ -38,8 +38,16 @@ public struct StatsQuery: Sendable, Hashable, Codable {
 
     /// Makes a query; decoding checks the same rules.
     public init(
-        queryID: String, requester: String, purpose: String, measure: Measure, period: Period, dimensions: [Dimension],
-        from: CalendarDate, to: CalendarDate, mode: Mode, epsilon: Epsilon?
+        queryID: String,
+        requester: String,
+        purpose: String,
+        measure: Measure,
+        period: Period,
+        dimensions: [Dimension],
+        from: CalendarDate,
+        to: CalendarDate,
+        mode: Mode,
+        epsilon: Epsilon?
     ) {
         self.queryID = queryID
         self.requester = requester
@@ -74,7 +82,10 @@ public struct StatsQuery: Sendable, Hashable, Codable {
         var dims: [Dimension] = []
         for name in groupBy.dropFirst() {
             guard let d = Dimension(rawValue: name) else {
-                throw c.invalid(.groupBy, "unknown dimension (entry_phase, help_domain, referral_source, age_band, outcome)")
+                throw c.invalid(
+                    .groupBy,
+                    "unknown dimension (entry_phase, help_domain, referral_source, age_band, outcome)"
+                )
             }
             dims.append(d)
         }
@@ -197,7 +208,14 @@ public struct StatsResult: Sendable, Hashable, Codable {
     public var epsilonLeft: Epsilon?
 
     /// Makes a result.
-    public init(queryID: String, node: String, cells: [Cell], policy: Policy, epsilonSpent: Epsilon?, epsilonLeft: Epsilon?) {
+    public init(
+        queryID: String,
+        node: String,
+        cells: [Cell],
+        policy: Policy,
+        epsilonSpent: Epsilon?,
+        epsilonLeft: Epsilon?
+    ) {
         self.queryID = queryID
         self.node = node
         self.cells = cells

@@ -27,13 +27,17 @@ struct MessageInspectCommand: ParsableCommand {
         if !x5c.isEmpty { shown["x5c"] = .string("[\(x5c.count) certificate(s), below]") }
         print("header:    \(JCS.string(.object(shown)))")
         for (i, element) in x5c.enumerated() {
-            guard let text = element.stringValue, let der = Base64URL.decodeStandard(text), let c = try? Certificate(der: der) else {
+            guard let text = element.stringValue, let der = Base64URL.decodeStandard(text),
+                let c = try? Certificate(der: der)
+            else {
                 print("x5c[\(i)]:    (not a certificate)")
                 continue
             }
             print("x5c[\(i)]:    subject \(c.subjectDN)")
             print("            issuer \(c.issuerDN)")
-            print("            OIN \(c.oin ?? "-"), role \(c.role?.rawValue ?? "-"), valid \(Time.iso(c.notBefore)) .. \(Time.iso(c.notAfter))")
+            print(
+                "            OIN \(c.oin ?? "-"), role \(c.role?.rawValue ?? "-"), valid \(Time.iso(c.notBefore)) .. \(Time.iso(c.notAfter))"
+            )
             print("            SPKI SHA-256 \(Hex.encode(c.spkiSHA256))")
         }
         if let payload = try? JSONParser.parse(jws.payload) {
@@ -53,6 +57,7 @@ enum Time {
         let days = Int(t >= 0 ? t / 86_400 : (t - 86_399) / 86_400)
         let seconds = Int(t - Int64(days) * 86_400)
         func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(CalendarDate(daysSinceEpoch: days))T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))Z"
+        return
+            "\(CalendarDate(daysSinceEpoch: days))T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))Z"
     }
 }

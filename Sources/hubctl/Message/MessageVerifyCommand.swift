@@ -54,7 +54,9 @@ struct MessageVerifyCommand: ParsableCommand {
                 outcome = try verifier.verify(compact, typ: typ, at: now)
             }
             print("ok \(outcome.signer.oin ?? "-") \(outcome.hash)")
-            if outcome.chain.staleCRL { printError("warning: a CRL is past its nextUpdate (within the 24 h grace period)") }
+            if outcome.chain.staleCRL {
+                printError("warning: a CRL is past its nextUpdate (within the 24 h grace period)")
+            }
         } catch {
             print("rejected \(error.reason.rawValue): \(error.detail)")
             throw ExitCode(2)
@@ -65,12 +67,12 @@ struct MessageVerifyCommand: ParsableCommand {
 /// Loading trust bundles from files.
 enum TrustOptions {
     static func federationBundle(ca: String, crls: [String]) throws -> TrustBundle {
-        do {
-            let roots = try Certificate.loadPEMBundle(Input.pem(ca, what: "--ca"))
-            let loaded = try crls.map { try CRL(pem: Input.pem($0, what: "--crl")) }
-            return try TrustBundle(roots: roots, crls: loaded)
-        } catch let error as HubProtocolError {
-            throw CommandError(error.message)
+        let roots = try SignerOptions.loading("--ca \(ca)") {
+            try Certificate.loadPEMBundle(Input.pem(ca, what: "--ca"))
         }
+        let loaded = try crls.map { path in
+            try SignerOptions.loading("--crl \(path)") { try CRL(pem: Input.pem(path, what: "--crl")) }
+        }
+        return try SignerOptions.loading("--ca") { try TrustBundle(roots: roots, crls: loaded) }
     }
 }

@@ -36,10 +36,13 @@ struct OpenCommand: ParsableCommand {
             let header = try JWE.header(of: compact)
             let kid = ECPublicJWK.thumbprint(of: privateKey.publicKey)
             var plaintext = try JWE.open(
-                compact, with: privateKey, keyID: kid,
+                compact,
+                with: privateKey,
+                keyID: kid,
                 expectedSenderOIN: from ?? header.senderOIN,
                 expectedRecipientOIN: to ?? header.recipientOIN,
-                expectedRef: ref ?? header.ref)
+                expectedRef: ref ?? header.ref
+            )
             defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             let identity = try SealedIdentity.parse(plaintext: plaintext)
             // Printed without the padding, in JCS form.

@@ -28,8 +28,11 @@ struct SealCommand: ParsableCommand {
         let recipient: ECPublicJWK
         do {
             let value = try JSONParser.parse(Input.bytes(from: toJWK, what: "--to-jwk"))
-            recipient =
-                (try? ECPublicJWK(json: value, profile: .encryptionKey)) ?? (try ECPublicJWK(json: value, profile: .bare))
+            if let withMetadata = try? ECPublicJWK(json: value, profile: .encryptionKey) {
+                recipient = withMetadata
+            } else {
+                recipient = try ECPublicJWK(json: value, profile: .bare)
+            }
         } catch let error as HubProtocolError {
             throw CommandError("--to-jwk: \(error.message)")
         }
@@ -38,7 +41,9 @@ struct SealCommand: ParsableCommand {
         let identity: SealedIdentity
         do {
             let value = try JSONParser.parse(plaintext, options: .strict)
-            guard value["pad"] == nil else { throw CommandError("the plaintext must not contain \"pad\": seal adds it") }
+            guard value["pad"] == nil else {
+                throw CommandError("the plaintext must not contain \"pad\": seal adds it")
+            }
             var decoder = JSONValueDecoder()
             decoder.rootName = "plaintext"
             identity = try decoder.decode(SealedIdentity.self, from: value)

@@ -34,15 +34,21 @@ enum Input {
     /// A UTF-8 text from `path` or standard input, without surrounding whitespace.
     static func text(from path: String?, what: String) throws -> String {
         let bytes = try bytes(from: path, what: what)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw CommandError("\(what) is not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CommandError("\(what) is not UTF-8 text")
+        }
         return text.trimmingWhitespace()
     }
 
     /// Lines of standard input (for BSNs), without line endings.
     static func lines(what: String) throws -> [String] {
         let bytes = try bytes(from: nil, what: what)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw CommandError("\(what) is not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CommandError("\(what) is not UTF-8 text")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.hasSuffix("\r") ? $0.dropLast() : $0)
+        }
         if lines.last == "" { lines.removeLast() }
         return lines
     }
@@ -50,7 +56,9 @@ enum Input {
     /// A PEM file's text.
     static func pem(_ path: String, what: String) throws -> String {
         let bytes = try Self.bytes(from: path, what: what)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw CommandError("\(what) \(path) is not PEM text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CommandError("\(what) \(path) is not PEM text")
+        }
         return text
     }
 }

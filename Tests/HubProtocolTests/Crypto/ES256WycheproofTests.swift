@@ -30,7 +30,8 @@ import Testing
         #expect(run == file.numberOfTests)
         print(
             "wycheproof ecdsa_secp256r1_sha256_p1363_test.json: \(run) of \(file.numberOfTests) vectors run and passed "
-                + "(\(counts["valid"] ?? 0) valid accepted, \(counts["invalid"] ?? 0) invalid refused, \(counts["acceptable"] ?? 0) acceptable)")
+                + "(\(counts["valid"] ?? 0) valid accepted, \(counts["invalid"] ?? 0) invalid refused, \(counts["acceptable"] ?? 0) acceptable)"
+        )
     }
 
     @Test func derConversionRoundTrips() throws {

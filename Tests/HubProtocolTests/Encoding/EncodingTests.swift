@@ -29,11 +29,16 @@ import Testing
     }
 
     @Test func rfc4648Vectors() {
-        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        let vectors = [
+            "": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy",
+        ]
         for (plain, encoded) in vectors {
             #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
         }
-        let base32 = ["": "", "f": "my", "fo": "mzxq", "foo": "mzxw6", "foob": "mzxw6yq", "fooba": "mzxw6ytb", "foobar": "mzxw6ytboi"]
+        let base32 = [
+            "": "", "f": "my", "fo": "mzxq", "foo": "mzxw6", "foob": "mzxw6yq", "fooba": "mzxw6ytb",
+            "foobar": "mzxw6ytboi",
+        ]
         for (plain, encoded) in base32 {
             #expect(Base32.encodeLowercaseNoPad(Array(plain.utf8)) == encoded)
         }
@@ -47,10 +52,18 @@ import Testing
     }
 
     @Test func sha256AndHMACKnownAnswers() {
-        #expect(Hex.encode(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Hex.encode(SHA256.hash(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        )
         // RFC 4231 test case 2.
         #expect(
-            Hex.encode(HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+            Hex.encode(
+                HMACSHA256.authenticationCode(
+                    key: Array("Jefe".utf8),
+                    message: Array("what do ya want for nothing?".utf8)
+                )
+            )
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         )
     }

@@ -5,24 +5,35 @@ import Testing
 
 /// PROTOCOL §4 steps 1–8: every reason code this layer can detect, provoked.
 @Suite struct JWSTests {
-    let pki: TestPKI
+    let pki: SigningFixture
     let verifier: JWSVerifier
-    let now = TestPKI.now
+    let now = SigningFixture.now
 
     init() throws {
-        pki = try TestPKI()
+        pki = try SigningFixture()
         verifier = JWSVerifier(federation: pki.bundle)
     }
 
-    func verify(_ compact: String, tlsPeer: String? = TestPKI.oinA, typ: JWSType = .message) -> Result<VerifiedMessage, JWSFailure> {
+    func verify(
+        _ compact: String,
+        tlsPeer: String? = SigningFixture.oinA,
+        typ: JWSType = .message
+    ) -> Result<VerifiedMessage, JWSFailure> {
         do {
-            return .success(try verifier.verifyMessage(compact, typ: typ, tlsPeerOIN: tlsPeer, ownOIN: TestPKI.oinB, at: now))
+            return .success(
+                try verifier.verifyMessage(compact, typ: typ, tlsPeerOIN: tlsPeer, ownOIN: SigningFixture.oinB, at: now)
+            )
         } catch {
             return .failure(error)
         }
     }
 
-    func expect(_ compact: String, _ reason: ReceiptReason, tlsPeer: String? = TestPKI.oinA, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expect(
+        _ compact: String,
+        _ reason: ReceiptReason,
+        tlsPeer: String? = SigningFixture.oinA,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         switch verify(compact, tlsPeer: tlsPeer) {
         case .success: Issue.record("accepted, expected \(reason.rawValue)", sourceLocation: sourceLocation)
         case .failure(let f): #expect(f.reason == reason, "\(f)", sourceLocation: sourceLocation)
@@ -35,22 +46,25 @@ import Testing
     }
 
     var goodHeader: String { JCS.string(pki.signerA.header(typ: .message)) }
-    var goodPayload: String { JCS.string(.object(TestPKI.messagePayload())) }
+    var goodPayload: String { JCS.string(.object(SigningFixture.messagePayload())) }
 
     @Test func validMessageVerifies() throws {
-        let compact = try pki.signerA.sign(.object(TestPKI.messagePayload()), typ: .message)
+        let compact = try pki.signerA.sign(.object(SigningFixture.messagePayload()), typ: .message)
         let verified = try verify(compact).get()
-        #expect(verified.payload.iss == TestPKI.oinA)
-        #expect(verified.jws.signer.oin == TestPKI.oinA)
+        #expect(verified.payload.iss == SigningFixture.oinA)
+        #expect(verified.jws.signer.oin == SigningFixture.oinA)
         #expect(verified.hash == CompactJWS.hash(compact))
         #expect(try verified.body(ReferralRef.self).referralID == "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c")
         // Chain of one (B is issued by the root directly).
-        let fromB = try pki.signerB.sign(.object(TestPKI.messagePayload(iss: TestPKI.oinB, aud: TestPKI.oinB)), typ: .message)
-        #expect((try? verify(fromB, tlsPeer: TestPKI.oinB).get()) != nil)
+        let fromB = try pki.signerB.sign(
+            .object(SigningFixture.messagePayload(iss: SigningFixture.oinB, aud: SigningFixture.oinB)),
+            typ: .message
+        )
+        #expect((try? verify(fromB, tlsPeer: SigningFixture.oinB).get()) != nil)
     }
 
     @Test func step1Malformed() throws {
-        let good = try pki.signerA.sign(.object(TestPKI.messagePayload()), typ: .message)
+        let good = try pki.signerA.sign(.object(SigningFixture.messagePayload()), typ: .message)
         let parts = good.split(separator: ".").map(String.init)
         expect(parts[0] + "." + parts[1], .malformed)
         expect(good + ".", .malformed)
@@ -71,58 +85,124 @@ import Testing
         let x5c = JCS.string(pki.signerA.header(typ: .message)["x5c"]!)
         expect(try raw(header: "not json", payload: goodPayload), .malformed)
         expect(try raw(header: "[1]", payload: goodPayload), .malformed)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c)}", payload: goodPayload), .malformed)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c),\"kid\":\"k\"}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(
+                header: "{\"alg\":\"ES256\",\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c)}",
+                payload: goodPayload
+            ),
+            .malformed
+        )
+        expect(
+            try raw(
+                header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c),\"kid\":\"k\"}",
+                payload: goodPayload
+            ),
+            .badHeader
+        )
         expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\"}", payload: goodPayload), .badHeader)
-        expect(try raw(header: "{\"alg\":\"ES384\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c)}", payload: goodPayload), .badHeader)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-receipt+jws\",\"x5c\":\(x5c)}", payload: goodPayload), .badHeader)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"HUB-MSG+JWS\",\"x5c\":\(x5c)}", payload: goodPayload), .badHeader)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[]}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(header: "{\"alg\":\"ES384\",\"typ\":\"hub-msg+jws\",\"x5c\":\(x5c)}", payload: goodPayload),
+            .badHeader
+        )
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-receipt+jws\",\"x5c\":\(x5c)}", payload: goodPayload),
+            .badHeader
+        )
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"HUB-MSG+JWS\",\"x5c\":\(x5c)}", payload: goodPayload),
+            .badHeader
+        )
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[]}", payload: goodPayload),
+            .badHeader
+        )
         let leaf = "\"" + Base64URL.encodeStandard(pki.signerA.chain[0].der) + "\""
         let five = "[" + Array(repeating: leaf, count: 5).joined(separator: ",") + "]"
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(five)}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":\(five)}", payload: goodPayload),
+            .badHeader
+        )
         let urlSafe = "\"" + Base64URL.encode(pki.signerA.chain[0].der) + "\""
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(urlSafe)]}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(urlSafe)]}", payload: goodPayload),
+            .badHeader
+        )
         let notCert = "\"" + Base64URL.encodeStandard(Array("hello".utf8)) + "\""
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(notCert)]}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(notCert)]}", payload: goodPayload),
+            .badHeader
+        )
         let big = "\"" + Base64URL.encodeStandard([UInt8](repeating: 0x30, count: 8193)) + "\""
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(big)]}", payload: goodPayload), .badHeader)
-        expect(try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[1]}", payload: goodPayload), .badHeader)
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\(big)]}", payload: goodPayload),
+            .badHeader
+        )
+        expect(
+            try raw(header: "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[1]}", payload: goodPayload),
+            .badHeader
+        )
     }
 
     @Test func step3UntrustedCertificate() throws {
-        let payload = JSONValue.object(TestPKI.messagePayload())
+        let payload = JSONValue.object(SigningFixture.messagePayload())
         // Another root.
-        let stranger = try TestPKI.node(TestPKI.oinA, "Stranger", by: pki.otherRoot)
+        let stranger = try SigningFixture.node(SigningFixture.oinA, "Stranger", by: pki.otherRoot)
         expect(try stranger.sign(payload, typ: .message), .untrustedCertificate)
         // Expired and not yet valid leaves.
-        let expired = try TestPKI.node(TestPKI.oinA, "Old", by: pki.root, notBefore: now - 2 * TestPKI.year, notAfter: now - 60)
+        let expired = try SigningFixture.node(
+            SigningFixture.oinA,
+            "Old",
+            by: pki.root,
+            notBefore: now - 2 * SigningFixture.year,
+            notAfter: now - 60
+        )
         expect(try expired.sign(payload, typ: .message), .untrustedCertificate)
-        let future = try TestPKI.node(TestPKI.oinA, "Future", by: pki.root, notBefore: now + 3600, notAfter: now + TestPKI.year)
+        let future = try SigningFixture.node(
+            SigningFixture.oinA,
+            "Future",
+            by: pki.root,
+            notBefore: now + 3600,
+            notAfter: now + SigningFixture.year
+        )
         expect(try future.sign(payload, typ: .message), .untrustedCertificate)
         // Leaf issued by the intermediate, intermediate left out of x5c: no partial chains.
         let orphan = try JWSSigner(key: pki.signerA.key, chain: [pki.signerA.chain[0]])
         expect(try orphan.sign(payload, typ: .message), .untrustedCertificate)
         // A leaf carrying a person's role is not a node.
-        let caseworker = try TestPKI.node(TestPKI.oinA, "Mixed", by: pki.root, uris: ["urn:hub:role:caseworker"])
+        let caseworker = try SigningFixture.node(
+            SigningFixture.oinA,
+            "Mixed",
+            by: pki.root,
+            uris: ["urn:hub:role:caseworker"]
+        )
         expect(try caseworker.sign(payload, typ: .message), .untrustedCertificate)
-        let explicitNode = try TestPKI.node(TestPKI.oinA, "Explicit", by: pki.root, uris: ["urn:hub:role:node"])
+        let explicitNode = try SigningFixture.node(
+            SigningFixture.oinA,
+            "Explicit",
+            by: pki.root,
+            uris: ["urn:hub:role:node"]
+        )
         #expect((try? verify(try explicitNode.sign(payload, typ: .message)).get()) != nil)
         // Revoked (CRL).
-        let revokedSigner = try TestPKI.node(TestPKI.oinA, "Revoked", by: pki.root)
+        let revokedSigner = try SigningFixture.node(SigningFixture.oinA, "Revoked", by: pki.root)
         let crl = try pki.root.issueCRL(
-            revoked: [RevokedCertificate(revokedSigner.chain[0], revocationTime: now - 60)], lastUpdate: now - 3600,
-            nextUpdate: now + 86_400, crlNumber: 1)
+            revoked: [RevokedCertificate(revokedSigner.chain[0], revocationTime: now - 60)],
+            lastUpdate: now - 3600,
+            nextUpdate: now + 86_400,
+            crlNumber: 1
+        )
         let withCRL = JWSVerifier(federation: try TrustBundle(roots: [pki.root.certificate], crls: [crl]))
         let revoked = try revokedSigner.sign(payload, typ: .message)
-        #expect(throws: JWSFailure.self) { try withCRL.verifyMessage(revoked, tlsPeerOIN: nil, ownOIN: TestPKI.oinB, at: now) }
+        #expect(throws: JWSFailure.self) {
+            try withCRL.verifyMessage(revoked, tlsPeerOIN: nil, ownOIN: SigningFixture.oinB, at: now)
+        }
         do {
-            _ = try withCRL.verifyMessage(revoked, tlsPeerOIN: nil, ownOIN: TestPKI.oinB, at: now)
+            _ = try withCRL.verifyMessage(revoked, tlsPeerOIN: nil, ownOIN: SigningFixture.oinB, at: now)
         } catch {
             #expect(error.reason == .untrustedCertificate)
         }
-        let fine = try pki.signerB.sign(.object(TestPKI.messagePayload(iss: TestPKI.oinB)), typ: .message)
-        #expect((try? withCRL.verifyMessage(fine, tlsPeerOIN: nil, ownOIN: TestPKI.oinB, at: now)) != nil)
+        let fine = try pki.signerB.sign(.object(SigningFixture.messagePayload(iss: SigningFixture.oinB)), typ: .message)
+        #expect((try? withCRL.verifyMessage(fine, tlsPeerOIN: nil, ownOIN: SigningFixture.oinB, at: now)) != nil)
     }
 
     @Test func step3NonP256Leaf() throws {
@@ -132,22 +212,37 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keyPath = dir.appendingPathComponent("k.pem").path
         let pubPath = dir.appendingPathComponent("p.pem").path
-        #expect(try run("/usr/bin/env", ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", keyPath]) == 0)
+        #expect(
+            try run(
+                "/usr/bin/env",
+                ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", keyPath]
+            ) == 0
+        )
         #expect(try run("/usr/bin/env", ["openssl", "pkey", "-in", keyPath, "-pubout", "-out", pubPath]) == 0)
         let cert = try pki.root.issue(
-            .node(oin: TestPKI.oinA, displayName: "P384", dnsNames: ["x.example"], notBefore: now - 60, notAfter: now + 3600),
-            publicKeyPEM: String(contentsOfFile: pubPath, encoding: .utf8))
+            .node(
+                oin: SigningFixture.oinA,
+                displayName: "P384",
+                dnsNames: ["x.example"],
+                notBefore: now - 60,
+                notAfter: now + 3600
+            ),
+            publicKeyPEM: String(contentsOfFile: pubPath, encoding: .utf8)
+        )
         let header = "{\"alg\":\"ES256\",\"typ\":\"hub-msg+jws\",\"x5c\":[\"\(Base64URL.encodeStandard(cert.der))\"]}"
         expect(try raw(header: header, payload: goodPayload), .untrustedCertificate)
     }
 
     @Test func step4BadSignature() throws {
-        let good = try pki.signerA.sign(.object(TestPKI.messagePayload()), typ: .message)
+        let good = try pki.signerA.sign(.object(SigningFixture.messagePayload()), typ: .message)
         let parts = good.split(separator: ".").map(String.init)
         let other = try raw(header: goodHeader, payload: goodPayload, key: P256PrivateKey())
         expect(other, .badSignature)
         // Signature over a different payload.
-        let swapped = try raw(header: goodHeader, payload: JCS.string(.object(TestPKI.messagePayload(iat: now - 1))))
+        let swapped = try raw(
+            header: goodHeader,
+            payload: JCS.string(.object(SigningFixture.messagePayload(iat: now - 1)))
+        )
         let mixed = parts[0] + "." + parts[1] + "." + swapped.split(separator: ".")[2]
         expect(mixed, .badSignature)
         // A DER signature instead of raw r‖s.
@@ -159,19 +254,43 @@ import Testing
     @Test func step5PayloadRules() throws {
         expect(try raw(header: goodHeader, payload: "not json"), .malformed)
         expect(try raw(header: goodHeader, payload: "[1,2]"), .malformed)
-        expect(try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\":1.0")), .malformed)
-        expect(try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\":9007199254740992")), .malformed)
-        expect(try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "{\"aud\"", with: "{\"v\":1,\"aud\"")), .malformed)
+        expect(
+            try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\":1.0")),
+            .malformed
+        )
+        expect(
+            try raw(
+                header: goodHeader,
+                payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\":9007199254740992")
+            ),
+            .malformed
+        )
+        expect(
+            try raw(
+                header: goodHeader,
+                payload: goodPayload.replacingOccurrences(of: "{\"aud\"", with: "{\"v\":1,\"aud\"")
+            ),
+            .malformed
+        )
         expect(try raw(header: goodHeader, payload: goodPayload + " "), .nonCanonical)
-        expect(try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\": 1")), .nonCanonical)
+        expect(
+            try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "\"v\":1", with: "\"v\": 1")),
+            .nonCanonical
+        )
         let unsorted = "{\"v\":1," + goodPayload.dropFirst().replacingOccurrences(of: ",\"v\":1", with: "")
         expect(try raw(header: goodHeader, payload: unsorted), .nonCanonical)
-        expect(try raw(header: goodHeader, payload: goodPayload.replacingOccurrences(of: "referral.accept", with: "referral\\u002eaccept")), .nonCanonical)
+        expect(
+            try raw(
+                header: goodHeader,
+                payload: goodPayload.replacingOccurrences(of: "referral.accept", with: "referral\\u002eaccept")
+            ),
+            .nonCanonical
+        )
     }
 
     @Test func step6InvalidBody() throws {
         func with(_ change: (inout [String: JSONValue]) -> Void) throws -> String {
-            var p = TestPKI.messagePayload()
+            var p = SigningFixture.messagePayload()
             change(&p)
             return try pki.signerA.sign(.object(p), typ: .message)
         }
@@ -186,17 +305,23 @@ import Testing
     }
 
     @Test func step7Identity() throws {
-        let other = try pki.signerA.sign(.object(TestPKI.messagePayload(iss: TestPKI.oinB)), typ: .message)
-        expect(other, .identityMismatch, tlsPeer: TestPKI.oinB)
-        let good = try pki.signerA.sign(.object(TestPKI.messagePayload()), typ: .message)
-        expect(good, .identityMismatch, tlsPeer: TestPKI.oinB)
-        let elsewhere = try pki.signerA.sign(.object(TestPKI.messagePayload(aud: "99990000000000000003")), typ: .message)
+        let other = try pki.signerA.sign(
+            .object(SigningFixture.messagePayload(iss: SigningFixture.oinB)),
+            typ: .message
+        )
+        expect(other, .identityMismatch, tlsPeer: SigningFixture.oinB)
+        let good = try pki.signerA.sign(.object(SigningFixture.messagePayload()), typ: .message)
+        expect(good, .identityMismatch, tlsPeer: SigningFixture.oinB)
+        let elsewhere = try pki.signerA.sign(
+            .object(SigningFixture.messagePayload(aud: "99990000000000000003")),
+            typ: .message
+        )
         expect(elsewhere, .wrongAudience)
     }
 
     @Test func step8Times() throws {
         func at(iat: Int64, exp: Int64) throws -> String {
-            try pki.signerA.sign(.object(TestPKI.messagePayload(iat: iat, exp: exp)), typ: .message)
+            try pki.signerA.sign(.object(SigningFixture.messagePayload(iat: iat, exp: exp)), typ: .message)
         }
         expect(try at(iat: now + 301, exp: now + 3600), .notYetValid)
         #expect((try? verify(try at(iat: now + 300, exp: now + 3600)).get()) != nil)
@@ -206,28 +331,38 @@ import Testing
         #expect((try? verify(try at(iat: now, exp: now + 30 * 86_400)).get()) != nil)
         expect(try at(iat: now, exp: now), .expired)
         // Stats queries live at most 300 s.
-        var q = TestPKI.messagePayload(iat: now, exp: now + 301)
+        var q = SigningFixture.messagePayload(iat: now, exp: now + 301)
         q["type"] = .string("stats.query")
         let query = try pki.signerA.sign(.object(q), typ: .statsQuery)
-        if case .failure(let f) = verify(query, typ: .statsQuery) { #expect(f.reason == .expired) } else { Issue.record("accepted") }
+        if case .failure(let f) = verify(query, typ: .statsQuery) {
+            #expect(f.reason == .expired)
+        } else {
+            Issue.record("accepted")
+        }
     }
 
     @Test func refJTI() throws {
-        let good = try pki.signerA.sign(.object(TestPKI.messagePayload()), typ: .message)
+        let good = try pki.signerA.sign(.object(SigningFixture.messagePayload()), typ: .message)
         #expect(JWSVerifier.refJTI(of: good) == "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
         #expect(JWSVerifier.refJTI(of: "a.b") == nil)
         #expect(JWSVerifier.refJTI(of: try raw(header: goodHeader, payload: "{\"jti\":\"NOT\"}")) == nil)
-        #expect(JWSVerifier.refJTI(of: try raw(header: goodHeader, payload: "{\"jti\":\"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\"}")) != nil)
+        #expect(
+            JWSVerifier.refJTI(
+                of: try raw(header: goodHeader, payload: "{\"jti\":\"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\"}")
+            ) != nil
+        )
     }
 
     @Test func rfc7515AppendixA3() throws {
         // RFC 7515 A.3: ES256 over its own (non-hub) header, verified below the header rules.
         let jws = try CompactJWS(
             "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
-                + "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q")
+                + "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"
+        )
         let key = try P256PublicKey(
             x: Base64URL.decode("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU")!,
-            y: Base64URL.decode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")!)
+            y: Base64URL.decode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")!
+        )
         #expect(jws.verifiesES256(with: key))
         let privateKey = try P256PrivateKey(rawScalar: Base64URL.decode("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI")!)
         #expect(privateKey.publicKey == key)

@@ -11,7 +11,12 @@ import Testing
         try JSONParser.parse(Array(text.utf8), options: .init(integersOnly: true))
     }
 
-    func rejects<T: Decodable>(_ type: T.Type, _ text: String, mentioning phrase: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func rejects<T: Decodable>(
+        _ type: T.Type,
+        _ text: String,
+        mentioning phrase: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let value = try parse(text)
         #expect(sourceLocation: sourceLocation) {
             _ = try decoder.decode(T.self, from: value)
@@ -43,24 +48,54 @@ import Testing
 
     @Test func offerRefusals() throws {
         let base = Self.offer
-        try rejects(ReferralOffer.self, base.replacingFirst("\"kind\":\"consult\"", "\"kind\":\"transfer\""), mentioning: "required for a transfer")
+        try rejects(
+            ReferralOffer.self,
+            base.replacingFirst("\"kind\":\"consult\"", "\"kind\":\"transfer\""),
+            mentioning: "required for a transfer"
+        )
         try rejects(ReferralOffer.self, base.replacingFirst("[\"legal\",\"children\"]", "[]"), mentioning: "1 to 5")
-        try rejects(ReferralOffer.self, base.replacingFirst("[\"legal\",\"children\"]", "[\"legal\",\"legal\"]"), mentioning: "distinct")
+        try rejects(
+            ReferralOffer.self,
+            base.replacingFirst("[\"legal\",\"children\"]", "[\"legal\",\"legal\"]"),
+            mentioning: "distinct"
+        )
         try rejects(ReferralOffer.self, base.replacingFirst("\"gp\"", "\"neighbour\""), mentioning: "referral_source")
-        try rejects(ReferralOffer.self, base.replacingFirst("\"2025-03-15\"", "\"2025-02-30\""), mentioning: "respond_by")
+        try rejects(
+            ReferralOffer.self,
+            base.replacingFirst("\"2025-03-15\"", "\"2025-02-30\""),
+            mentioning: "respond_by"
+        )
         try rejects(ReferralOffer.self, base.replacingFirst("\"4-11\"", "\"4-12\""), mentioning: "age_band")
-        try rejects(ReferralOffer.self, base.replacingFirst("\"court\":true}", "\"court\":true,\"police\":false}"), mentioning: "police")
+        try rejects(
+            ReferralOffer.self,
+            base.replacingFirst("\"court\":true}", "\"court\":true,\"police\":false}"),
+            mentioning: "police"
+        )
         try rejects(ReferralOffer.self, base.replacingFirst("0190a1b2-c3d4", "0190A1B2-C3D4"), mentioning: "UUID")
         try rejects(ReferralOffer.self, base.replacingFirst("}}", "},\"extra\":1}"), mentioning: "extra")
         let eleven = Array(repeating: "{\"age_band\":\"0-3\"}", count: 11).joined(separator: ",")
-        try rejects(ReferralOffer.self, base.replacingFirst("{\"age_band\":\"4-11\"},{\"age_band\":\"12-17\"}", eleven), mentioning: "at most 10")
+        try rejects(
+            ReferralOffer.self,
+            base.replacingFirst("{\"age_band\":\"4-11\"},{\"age_band\":\"12-17\"}", eleven),
+            mentioning: "at most 10"
+        )
     }
 
     @Test func answers() throws {
         let id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
         #expect(try decoder.decode(ReferralRef.self, from: parse("{\"referral_id\":\"\(id)\"}")).referralID == id)
-        #expect(try decoder.decode(ReferralReject.self, from: parse("{\"referral_id\":\"\(id)\",\"reason\":\"no_capacity\"}")).reason == .noCapacity)
-        #expect(try decoder.decode(ReferralWithdraw.self, from: parse("{\"referral_id\":\"\(id)\",\"reason\":\"family_stayed\"}")).reason == .familyStayed)
+        #expect(
+            try decoder.decode(
+                ReferralReject.self,
+                from: parse("{\"referral_id\":\"\(id)\",\"reason\":\"no_capacity\"}")
+            ).reason == .noCapacity
+        )
+        #expect(
+            try decoder.decode(
+                ReferralWithdraw.self,
+                from: parse("{\"referral_id\":\"\(id)\",\"reason\":\"family_stayed\"}")
+            ).reason == .familyStayed
+        )
         try rejects(ReferralReject.self, "{\"referral_id\":\"\(id)\",\"reason\":\"bored\"}", mentioning: "reason")
         try rejects(ReferralRef.self, "{\"referral_id\":\"\(id)\",\"reason\":\"other\"}", mentioning: "reason")
         try rejects(ReferralWithdraw.self, "{\"referral_id\":\"\(id)\"}", mentioning: "reason")
@@ -68,9 +103,17 @@ import Testing
 
     @Test func methodology() throws {
         let body = MethodologyPublish(
-            docID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", version: 1, title: "Ouderschapsplan in drie gesprekken",
-            summary: "Hoe het Zwolse team ouders begeleidt.", language: "nl", mediaType: .markdown,
-            content: "# Werkwijze\n\nEerst luisteren.", license: "CC-BY-4.0", supersedes: nil, tags: ["ouderschapsplan"])
+            docID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+            version: 1,
+            title: "Ouderschapsplan in drie gesprekken",
+            summary: "Hoe het Zwolse team ouders begeleidt.",
+            language: "nl",
+            mediaType: .markdown,
+            content: "# Werkwijze\n\nEerst luisteren.",
+            license: "CC-BY-4.0",
+            supersedes: nil,
+            tags: ["ouderschapsplan"]
+        )
         let value = try JSONValueEncoder().encode(body)
         #expect(value["supersedes"] == .null)
         #expect(try decoder.decode(MethodologyPublish.self, from: value) == body)
@@ -100,12 +143,24 @@ import Testing
         let q = try decoder.decode(StatsQuery.self, from: parse(good))
         #expect(q.period == .quarter && q.dimensions == [.helpDomain, .outcome] && q.epsilon == Epsilon("0.5"))
         #expect(try decoder.decode(StatsQuery.self, from: JSONValueEncoder().encode(q)) == q)
-        try rejects(StatsQuery.self, good.replacingFirst("2025-01-01", "2025-01-02"), mentioning: "first day of a quarter")
-        try rejects(StatsQuery.self, good.replacingFirst("2025-06-30", "2025-06-29"), mentioning: "last day of a quarter")
+        try rejects(
+            StatsQuery.self,
+            good.replacingFirst("2025-01-01", "2025-01-02"),
+            mentioning: "first day of a quarter"
+        )
+        try rejects(
+            StatsQuery.self,
+            good.replacingFirst("2025-06-30", "2025-06-29"),
+            mentioning: "last day of a quarter"
+        )
         try rejects(StatsQuery.self, good.replacingFirst("\"period:quarter\",", ""), mentioning: "period")
-        try rejects(StatsQuery.self, good.replacingFirst("\"outcome\"]", "\"outcome\",\"age_band\"]"), mentioning: "at most 2")
+        try rejects(
+            StatsQuery.self,
+            good.replacingFirst("\"outcome\"]", "\"outcome\",\"age_band\"]"),
+            mentioning: "at most 2"
+        )
         try rejects(StatsQuery.self, good.replacingFirst("\"0.5\"", "\"1e-3\""), mentioning: "decimal")
-        try rejects(StatsQuery.self, good.replacingFirst("\"0.5\"", "0.5"), mentioning: "epsilon")
+        try rejects(StatsQuery.self, good.replacingFirst("\"0.5\"", "5"), mentioning: "epsilon")
         try rejects(StatsQuery.self, good.replacingFirst(",\"epsilon\":\"0.5\"", ""), mentioning: "epsilon")
         let long = String(repeating: "x", count: 201)
         try rejects(StatsQuery.self, good.replacingFirst("Effect of the team on escalation", long), mentioning: "200")
@@ -121,15 +176,30 @@ import Testing
         let r = try decoder.decode(StatsResult.self, from: parse(text))
         #expect(r.cells.count == 3 && r.cells[1].suppressed && r.cells[2].sum == 340)
         #expect(JCS.string(try JSONValueEncoder().encode(r)) == JCS.string(try parse(text)))
-        try rejects(StatsResult.self, text.replacingFirst("\"suppressed\":true", "\"suppressed\":true,\"n\":3"), mentioning: "suppressed")
-        try rejects(StatsResult.self, text.replacingFirst("\"node\":\"99990000000000000001\"", "\"node\":\"GM0202\""), mentioning: "OIN")
+        try rejects(
+            StatsResult.self,
+            text.replacingFirst("\"suppressed\":true", "\"suppressed\":true,\"n\":3"),
+            mentioning: "suppressed"
+        )
+        try rejects(
+            StatsResult.self,
+            text.replacingFirst("\"node\":\"99990000000000000001\"", "\"node\":\"GM0202\""),
+            mentioning: "OIN"
+        )
     }
 
     @Test func receiptRules() throws {
         let ref = Base64URL.encode(SHA256.hash(Array("m".utf8)))
         let accepted = ReceiptPayload(
-            jti: HubUUID.v7(), iss: "99990000000000000001", aud: "99990000000000000002", iat: 1_700_000_000, ref: ref,
-            refJTI: nil, status: .accepted, reason: nil)
+            jti: HubUUID.v7(),
+            iss: "99990000000000000001",
+            aud: "99990000000000000002",
+            iat: 1_700_000_000,
+            ref: ref,
+            refJTI: nil,
+            status: .accepted,
+            reason: nil
+        )
         let value = try JSONValueEncoder().encode(accepted)
         #expect(value["ref_jti"] == .null && value["reason"] == .null)
         #expect(Set(value.objectValue!.keys) == JWSType.receipt.payloadMembers)
@@ -151,7 +221,11 @@ import Testing
         #expect(s.persons.count == 2 && s.persons[0].contact?.email == nil)
         try rejects(SealedIdentity.self, text.replacingFirst("111222333", "111222334"), mentioning: "11-proof")
         try rejects(SealedIdentity.self, text.replacingFirst(",\"note\":null", ""), mentioning: "note")
-        try rejects(SealedIdentity.self, text.replacingFirst("\"note\":null", "\"note\":null,\"pad\":\"  x \""), mentioning: "spaces")
+        try rejects(
+            SealedIdentity.self,
+            text.replacingFirst("\"note\":null", "\"note\":null,\"pad\":\"  x \""),
+            mentioning: "spaces"
+        )
         // Errors never carry the BSN.
         do {
             _ = try decoder.decode(SealedIdentity.self, from: parse(text.replacingFirst("111222333", "111222334")))
