@@ -50,6 +50,11 @@ public struct DeliveryStateMachine: Sendable {
         self.batchLimit = maxBatch
     }
 
+    /// Restores the failure count kept in the database after a restart.
+    public mutating func resume(failures: Int) {
+        self.failures = max(0, failures)
+    }
+
     /// The destination contacted us or answered: its backoff resets (PROTOCOL §6).
     public mutating func peerContactedUs() -> [Action] {
         guard failures > 0 else { return [] }
