@@ -21,7 +21,8 @@ let package = Package(
         .executable(name: "hubctl", targets: ["hubctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +37,12 @@ let package = Package(
         ),
         .target(
             name: "HubNode",
-            dependencies: ["HubProtocol"],
+            dependencies: [
+                "COpenSSL",
+                "HubProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -64,7 +70,13 @@ let package = Package(
         ),
         .testTarget(
             name: "HubNodeTests",
-            dependencies: ["HubNode", "HubProtocol"],
+            dependencies: [
+                "HubNode",
+                "HubProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
