@@ -167,5 +167,38 @@ static inline int hub_ERR_peek_last_reason(void) { return ERR_GET_REASON(ERR_pee
 static inline int hub_ERR_peek_last_lib(void) { return ERR_GET_LIB(ERR_peek_last_error()); }
 // X509_CHECK_FLAG_* are #defines; RFC 6125 host matching without partial wildcards or a CN fallback.
 static inline unsigned int hub_X509_CHECK_FLAG_policy(void) { return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; }
+// MARK: - TLS handler
+
+#include <string.h>
+
+// The server's ALPN choice (a C function pointer for SSL_CTX_set_alpn_select_cb): http/1.1 if offered, else a fatal no_application_protocol alert.
+static int hub_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)ssl; (void)arg;
+    static const unsigned char wanted[] = { 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    unsigned int i = 0;
+    while (i < inlen) {
+        unsigned int length = in[i];
+        if (length == 0 || i + 1 + length > inlen) return SSL_TLSEXT_ERR_ALERT_FATAL;
+        if (length == sizeof(wanted) && memcmp(in + i + 1, wanted, sizeof(wanted)) == 0) {
+            *out = in + i + 1;
+            *outlen = (unsigned char)length;
+            return SSL_TLSEXT_ERR_OK;
+        }
+        i += 1 + length;
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+// SSL_CTX_set_alpn_select_cb needs a C function pointer; this installs the http/1.1 selector above.
+static inline void hub_SSL_CTX_select_alpn_http11(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, hub_alpn_select_http11, NULL); }
+// ERR_GET_REASON is an inline function over a bit mask Swift may not see; this keeps the call explicit.
+static inline int hub_ERR_GET_REASON(unsigned long code) { return ERR_GET_REASON(code); }
+// SSL_AD_REASON_OFFSET is a #define: an alert received from the peer is reported as this offset plus the alert number.
+static inline int hub_SSL_AD_REASON_OFFSET(void) { return SSL_AD_REASON_OFFSET; }
+// SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE is a #define: the server's reason when a client sent no certificate.
+static inline int hub_SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE(void) { return SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE; }
+// X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS is a #define of an unsigned int flag.
+static inline unsigned int hub_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void) { return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS; }
+// SSL_CTX_add1_chain_cert is a macro over SSL_CTX_ctrl; it takes its own reference to the certificate.
+static inline long hub_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) { return SSL_CTX_add1_chain_cert(ctx, cert); }
 
 #endif
