@@ -21,7 +21,8 @@ let package = Package(
         .executable(name: "hubctl", targets: ["hubctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +37,10 @@ let package = Package(
         ),
         .target(
             name: "HubNode",
-            dependencies: ["HubProtocol"],
+            dependencies: [
+                "HubProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -64,7 +68,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HubNodeTests",
-            dependencies: ["HubNode", "HubProtocol"],
+            dependencies: [
+                "HubNode",
+                "HubProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
