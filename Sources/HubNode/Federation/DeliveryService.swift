@@ -1,5 +1,5 @@
 internal import Synchronization
-public import HubProtocol
+import HubProtocol
 public import Logging
 public import ServiceLifecycle
 internal import GRDB

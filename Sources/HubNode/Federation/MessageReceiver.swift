@@ -98,7 +98,7 @@ public struct MessageReceiver: Sendable {
             do {
                 try handler.handle(ReceivedMessage(message: verified, peerOIN: peerOIN, receivedAt: now), in: db)
                 return .commit
-            } catch {
+            } catch let error as HandlerRejection {
                 rejection = error
                 return .rollback
             }
