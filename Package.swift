@@ -21,7 +21,8 @@ let package = Package(
         .executable(name: "hubctl", targets: ["hubctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +37,10 @@ let package = Package(
         ),
         .target(
             name: "HubNode",
-            dependencies: ["HubProtocol"],
+            dependencies: [
+                "HubProtocol",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
