@@ -1,0 +1,138 @@
+internal import Synchronization
+public import HummingbirdCore
+public import Logging
+public import NIOCore
+import HubProtocol
+import HTTPTypes
+
+/// The current server TLS context, replaced on reload (SIGHUP); new connections use the new one.
+public final class TLSContextBox: Sendable {
+    private let context: Mutex<TLSContext>
+
+    /// Starts with `context`.
+    public init(_ context: TLSContext) { self.context = Mutex(context) }
+
+    /// The context for new connections.
+    public var current: TLSContext { context.withLock { $0 } }
+
+    /// Replaces the context.
+    public func replace(with context: TLSContext) { self.context.withLock { $0 = context } }
+}
+
+/// The hub's server child channel: handshake limit, OpenSSL TLS, then
+/// Hummingbird's HTTP/1.1. The verified peer reaches handlers through
+/// ``ConnectionInfo/current``, set for the connection's task.
+public struct HubChildChannel: ServerChildChannel {
+    public typealias Value = HTTP1Channel.Value
+
+    let http: HTTP1Channel
+    let tls: TLSContextBox
+    let limiter: HandshakeLimiter
+    let registry: ConnectionRegistry
+    let classify: @Sendable (TLSPeer) -> Caller
+
+    /// Makes the child channel.
+    public init(
+        http: HTTP1Channel, tls: TLSContextBox, limiter: HandshakeLimiter, registry: ConnectionRegistry,
+        classify: @escaping @Sendable (TLSPeer) -> Caller
+    ) {
+        self.http = http
+        self.tls = tls
+        self.limiter = limiter
+        self.registry = registry
+        self.classify = classify
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let context = tls.current
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(limiter.makeHandler())
+            try channel.pipeline.syncOperations.addHandler(OpenSSLTLSHandler(server: context))
+            try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: channel.eventLoop.makePromise()))
+        }.flatMap {
+            http.setup(channel: channel, logger: logger)
+        }
+    }
+
+    public func handle(value: Value, logger: Logger) async {
+        let channel = value.channel
+        // syncOperations must run on the channel's event loop.
+        let handshake = channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: HandshakeWaiter.self).promise.futureResult
+        }.flatMap { $0 }
+        guard let peer = try? await handshake.get() else {
+            // The handshake failed or timed out; the TLS handler has closed the channel.
+            try? await value.executeThenClose { _, _ in }
+            return
+        }
+        let caller = classify(peer)
+        let excess = registry.register(channel, key: caller.limitKey, chain: peer.chain)
+        let info = ConnectionInfo(caller: caller, excess: excess, spkiSHA256: peer.spkiSHA256)
+        await ConnectionInfo.$current.withValue(info) {
+            await http.handle(value: value, logger: logger)
+        }
+    }
+}
+
+/// Completes a promise with the verified peer when the TLS handshake finishes.
+final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    let promise: EventLoopPromise<TLSPeer>
+
+    init(promise: EventLoopPromise<TLSPeer>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let done = event as? TLSHandshakeCompleted { promise.succeed(done.peer) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.ioOnClosedChannel)
+    }
+}
+
+/// Answers a request head larger than the limit with `431` and closes
+/// (PROTOCOL §3), instead of a bare reset.
+final class HeaderLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let text = "\(error)"
+        guard text.contains("headerOverflow") || text.contains("HeaderOverflow") || text.contains("headersTooLarge") else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let body = HubHTTPError(.init(code: 431), "header_too_large", "the request header block is larger than 16 KiB").body
+        var buffer = context.channel.allocator.buffer(capacity: body.count + 200)
+        buffer.writeString(
+            "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json; charset=utf-8\r\n"
+                + "content-length: \(body.count)\r\nconnection: close\r\n\r\n")
+        buffer.writeBytes(body)
+        // Write below the HTTP codecs, straight to the TLS handler.
+        let channel = context.channel
+        if let tls = try? context.pipeline.syncOperations.context(handlerType: OpenSSLTLSHandler.self) {
+            tls.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
