@@ -78,3 +78,10 @@ public enum Inbox {
         ) ?? 0
     }
 }
+
+extension Inbox {
+    /// Bytes of message JWSs stored for `peer` (the per-peer storage quota).
+    public static func storedBytes(peer: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT bytes FROM inbox_usage WHERE peer_oin = ?", arguments: [peer]) ?? 0
+    }
+}

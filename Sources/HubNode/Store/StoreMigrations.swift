@@ -13,6 +13,7 @@ enum StoreMigrations {
         var migrator = DatabaseMigrator()
         migrator.eraseDatabaseOnSchemaChange = false
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2", migrate: v2)
         return migrator
     }
 }
