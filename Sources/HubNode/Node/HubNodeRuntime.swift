@@ -1,0 +1,239 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+public import Logging
+import HubProtocol
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// A running node: every service in one `ServiceGroup`, reload on SIGHUP,
+/// graceful stop on SIGTERM/SIGINT (PROTOCOL, issue "The node").
+public final class HubNodeRuntime: Sendable {
+    /// The loaded configuration.
+    public let configuration: NodeConfiguration
+    /// The store.
+    public let store: NodeStore
+    /// Identity, peers and trust.
+    public let state: NodeState
+    let configurationPath: String
+    let logger: Logger
+    let tlsBox: TLSContextBox
+    let connections: ConnectionRegistry
+    let client: any ReloadablePeerTransport
+    let publisher: DescriptorPublisher
+    let delivery: DeliveryService
+    let checkpoints: AuditCheckpointService
+    let application: any Service
+    let facts: FactsBox
+
+    /// Builds a node from its configuration file; nothing listens until ``run()``.
+    ///
+    /// - Parameter makeTransport: builds the peer client from the client TLS context.
+    public init(
+        configurationPath: String, configuration: NodeConfiguration, logger: Logger,
+        makeTransport: (TLSContext) throws -> any ReloadablePeerTransport
+    ) throws {
+        self.configurationPath = configurationPath
+        self.configuration = configuration
+        self.logger = logger
+        let material = try NodeMaterial.load(configuration)
+        store = try NodeStore(
+            configuration: StoreConfiguration(
+                path: configuration.storage.database, synchronous: configuration.storage.synchronous == .full ? .full : .normal))
+        // The pseudonym key is made on first start; operators back it up (PROTOCOL §8).
+        if !FileManager.default.fileExists(atPath: configuration.storage.pseudonymKey) {
+            try PseudonymKey.generate().write(path: configuration.storage.pseudonymKey)
+            logger.notice("created a new pseudonym key; back it up", metadata: ["path": "\(configuration.storage.pseudonymKey)"])
+        }
+        _ = try PseudonymKey.load(path: configuration.storage.pseudonymKey)
+        let keyring = try EncryptionKeyring(directory: configuration.storage.encryptionKeys)
+        state = NodeState(material.snapshot)
+        tlsBox = TLSContextBox(material.serverTLS)
+        connections = ConnectionRegistry(limit: configuration.limits.maxConnectionsPerIdentity)
+        facts = FactsBox(OperatorAPI.CertificateFacts(certificateNotAfter: material.certificateNotAfter, crlNextUpdates: material.crlNextUpdates))
+        client = try makeTransport(material.clientTLS)
+        let endpoint = configuration.listen.publicEndpoint
+        publisher = DescriptorPublisher(
+            contents: .init(
+                endpoint: endpoint.port == 443 ? "https://\(endpoint.host)" : "https://\(endpoint.host):\(endpoint.port)",
+                encryptionKeys: [keyring.current.jwk], capabilities: ["referral/1", "methodology/1"]),
+            lifetime: Int64(configuration.delivery.descriptorLifetimeSeconds))
+        let descriptors = DescriptorCache(store: store, transport: client)
+        var deliverySettings = DeliveryService.Settings()
+        deliverySettings.backoff = Backoff(
+            initialSeconds: Double(configuration.delivery.backoffInitialSeconds), capSeconds: Double(configuration.delivery.backoffMaxSeconds))
+        deliverySettings.parkingAgeSeconds = Int64(configuration.delivery.parkingAgeSeconds)
+        deliverySettings.maxBatchMessages = configuration.limits.maxBatchMessages
+        deliverySettings.maxBatchBytes = configuration.limits.maxBatchBytes
+        delivery = DeliveryService(
+            store: store, signal: store.outboxSignal, state: state, transport: client, descriptors: descriptors, settings: deliverySettings,
+            logger: logger)
+        checkpoints = AuditCheckpointService(
+            store: store, file: AuditCheckpointFile(path: configuration.storage.auditCheckpoints), state: state, logger: logger)
+
+        let router = Router(context: HubRequestContext.self)
+        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        FederationAPI(
+            store: store, state: state, registry: MessageHandlerRegistry(), publisher: publisher, delivery: delivery,
+            limits: configuration.limits, logger: logger
+        ).register(on: router)
+        let facts = self.facts
+        OperatorAPI(
+            store: store, state: state, delivery: delivery, checkpoints: checkpoints, certificates: { facts.value },
+            messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds), logger: logger
+        ).register(on: router)
+
+        let state = self.state
+        let tlsBox = self.tlsBox
+        let connections = self.connections
+        let limits = configuration.limits
+        let server = HTTPServerBuilder { responder in
+            let http = HTTP1Channel(
+                responder: responder,
+                configuration: .init(
+                    additionalChannelHandlers: [HeaderLimitHandler()],
+                    idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)),
+                    httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes)))
+            return HubChildChannel(
+                http: http, tls: tlsBox, limiter: HandshakeLimiter(maximumPerAddress: limits.maxHandshakesPerAddress),
+                registry: connections, classify: { peer in NodeMaterial.classify(peer, snapshot: state.snapshot) })
+        }
+        let appConfiguration = ApplicationConfiguration(
+            address: .hostname(configuration.listen.address, port: configuration.listen.port), serverName: nil)
+        let logger = self.logger
+        application = Application(
+            responder: router.buildResponder(),
+            server: server,
+            configuration: appConfiguration,
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                logger.notice(
+                    "ready",
+                    metadata: ["address": "\(address?.ipAddress ?? "?")", "port": "\(address?.port ?? 0)", "oin": "\(state.snapshot.identity.oin)"])
+            },
+            logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests
+    /// in flight (at most 10 s) and closes the database.
+    public func run() async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: delivery), .init(service: checkpoints), .init(service: ReloadService(runtime: self)),
+                .init(service: application),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        try await group.run()
+        try store.close()
+        logger.notice("stopped")
+    }
+
+    /// Re-reads the configuration file, certificates, keys, CRLs and peers;
+    /// closes connections whose peer no longer verifies.
+    public func reload() async {
+        do {
+            let configuration = try NodeConfiguration.load(path: configurationPath)
+            let material = try NodeMaterial.load(configuration)
+            state.replace(with: material.snapshot)
+            tlsBox.replace(with: material.serverTLS)
+            client.replaceTLSContext(material.clientTLS)
+            publisher.invalidate()
+            facts.value = OperatorAPI.CertificateFacts(certificateNotAfter: material.certificateNotAfter, crlNextUpdates: material.crlNextUpdates)
+            let snapshot = material.snapshot
+            let closed = connections.closeConnections { chain in
+                guard (try? material.serverTLS.verify(peerChain: chain)) != nil else { return true }
+                if case .unknownPeer = NodeMaterial.classify(TLSPeerLite.peer(chain: chain, context: material.serverTLS), snapshot: snapshot) {
+                    return true
+                }
+                return false
+            }
+            let now = NodeClock.now()
+            try await store.write { db in
+                try AuditLog.append(.object(["closed_connections": .integer(Int64(closed))]), actor: "node", action: "node.reload", at: now, in: db)
+            }
+            logger.notice("reloaded certificates, keys, CRLs and peers", metadata: ["closed_connections": "\(closed)"])
+        } catch {
+            logger.error("reload failed; the previous configuration stays in force", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A peer transport whose TLS context can be replaced after a reload.
+public protocol ReloadablePeerTransport: PeerTransport {
+    /// Uses `context` for new connections and closes pooled ones.
+    func replaceTLSContext(_ context: TLSContext)
+}
+
+/// Mutable certificate facts for the status endpoint.
+final class FactsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: OperatorAPI.CertificateFacts
+    init(_ value: OperatorAPI.CertificateFacts) { _value = value }
+    var value: OperatorAPI.CertificateFacts {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}
+
+/// Rebuilds a ``TLSPeer`` from a stored chain, for re-classification after a reload.
+enum TLSPeerLite {
+    static func peer(chain: [[UInt8]], context: TLSContext) -> TLSPeer {
+        let leaf = chain.first.flatMap { try? Certificate(der: $0) }
+        let bundle = (try? context.verify(peerChain: chain)) ?? .federation
+        return TLSPeer(
+            chain: chain, oin: leaf?.oin, commonName: leaf?.subjectCommonName, uris: leaf?.sanURIs ?? [],
+            dnsNames: leaf?.sanDNSNames ?? [], spkiSHA256: leaf?.spkiSHA256 ?? [], rootSHA256: [], trustBundle: bundle)
+    }
+}
+
+/// Reloads the node on SIGHUP.
+struct ReloadService: Service {
+    let runtime: HubNodeRuntime
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                await runtime.reload()
+            }
+        }
+    }
+}
+
+/// Logs each request without personal data: method, path, status, caller, duration.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let caller = context.connection?.caller.description ?? "-"
+        do {
+            let response = try await next(request, context)
+            log(request, status: response.status.code, caller: caller, start: start)
+            return response
+        } catch let error as HubHTTPError {
+            log(request, status: error.status.code, caller: caller, start: start, code: error.code)
+            throw error
+        } catch {
+            log(request, status: 500, caller: caller, start: start, code: "internal")
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, status: Int, caller: String, start: ContinuousClock.Instant, code: String? = nil) {
+        let ms = (ContinuousClock.now - start).components
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)", "caller": "\(caller)",
+            "ms": "\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000)",
+        ]
+        if let code { metadata["code"] = "\(code)" }
+        logger.info("request", metadata: metadata)
+    }
+}
