@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `hubctl`: the command-line tool for a hub node's operators, case workers and researchers.
 @main
-struct Hubctl: ParsableCommand {
+struct Hubctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubctl",
         abstract: "Operate and use a hub node of the municipalities' referral hub.",
@@ -16,6 +16,11 @@ struct Hubctl: ParsableCommand {
             OpenCommand.self,
             BSNCommand.self,
             PseudonymCommand.self,
+            StatusCommand.self,
+            PeersCommand.self,
+            OutboxCommand.self,
+            AuditCommand.self,
+            AlertsCommand.self,
         ]
     )
 }

@@ -142,7 +142,7 @@ public final class HubNodeRuntime: Sendable {
             let material = try NodeMaterial.load(configuration)
             state.replace(with: material.snapshot)
             tlsBox.replace(with: material.serverTLS)
-            client.replaceTLSContext(material.clientTLS)
+            try client.replaceTLSContext(material.clientTLS)
             publisher.invalidate()
             facts.value = OperatorAPI.CertificateFacts(certificateNotAfter: material.certificateNotAfter, crlNextUpdates: material.crlNextUpdates)
             let snapshot = material.snapshot
@@ -167,7 +167,7 @@ public final class HubNodeRuntime: Sendable {
 /// A peer transport whose TLS context can be replaced after a reload.
 public protocol ReloadablePeerTransport: PeerTransport {
     /// Uses `context` for new connections and closes pooled ones.
-    func replaceTLSContext(_ context: TLSContext)
+    func replaceTLSContext(_ context: TLSContext) throws(HubClientError)
 }
 
 /// Mutable certificate facts for the status endpoint.

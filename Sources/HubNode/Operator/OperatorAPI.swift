@@ -58,6 +58,8 @@ public struct OperatorAPI: Sendable {
                 try AuditLog.append(.object(["peer": .string(oin)]), actor: Self.actor(context), action: "operator.peer.reset_backoff", at: now, in: db)
             }
             await delivery.peerContactedUs(oin)
+            // Deliver now, whatever the backoff said.
+            store.outboxSignal.notify()
             return jsonResponse(.object(["peer": .string(oin), "backoff": .string("reset")]))
         }
         router.route(.get, "/v1/local/outbox") { request, _ in
