@@ -75,8 +75,10 @@ public final class HubNodeRuntime: Sendable {
 
         let router = Router(context: HubRequestContext.self)
         router.middlewares.add(RequestLogMiddleware(logger: logger))
+        var registry = MessageHandlerRegistry()
+        registry.register(SealedOfferHandler(keyring: keyring, ownOIN: configuration.identity.oin), for: .referralOffer)
         FederationAPI(
-            store: store, state: state, registry: MessageHandlerRegistry(), publisher: publisher, delivery: delivery,
+            store: store, state: state, registry: registry, publisher: publisher, delivery: delivery,
             limits: configuration.limits, logger: logger
         ).register(on: router)
         let facts = self.facts
@@ -237,3 +239,5 @@ struct RequestLogMiddleware: RouterMiddleware {
         logger.info("request", metadata: metadata)
     }
 }
+
+extension HubHTTPClient: ReloadablePeerTransport {}

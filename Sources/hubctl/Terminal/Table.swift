@@ -1,3 +1,4 @@
+import Foundation
 import HubProtocol
 
 /// Plain text tables for people.

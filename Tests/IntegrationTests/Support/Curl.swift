@@ -15,7 +15,7 @@ enum Curl {
     ) throws -> Answer {
         var args = ["-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--cacert", ca.path]
         if let cert, let key { args += ["--cert", cert.path, "--key", key.path] }
-        if let body {
+        if body != nil {
             args += ["-H", "Content-Type: application/json; charset=utf-8", "--data-binary", "@-"]
         }
         args += extra

@@ -27,6 +27,8 @@ final class TestFederation: @unchecked Sendable {
     var members: [Member] = []
     private(set) var processes: [String: Process] = [:]
     private(set) var ports: [String: Int] = [:]
+    /// CRL files (relative to the member's folder) each member's config lists.
+    var crls: [String: [String]] = [:]
     let now = Int64(Date().timeIntervalSince1970)
 
     static let demo: [(String, String, String)] = [
@@ -102,6 +104,7 @@ final class TestFederation: @unchecked Sendable {
               key: node.key
               federation_ca: ../federation-ca.pem
               local_ca: local-ca.pem
+              crls: [\((crls[member.oin] ?? []).joined(separator: ", "))]
             peers:\(peerLines.isEmpty ? " []" : "\n" + peerLines.joined(separator: "\n"))
             delivery:
               backoff_initial_seconds: 1
@@ -120,7 +123,7 @@ final class TestFederation: @unchecked Sendable {
         let process = Process()
         process.executableURL = ProcessRunner.binDirectory.appendingPathComponent("hub-node")
         process.arguments = ["--config", member.config.path]
-        FileManager.default.createFile(atPath: member.log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: member.log.path, contents: nil)
         let log = try FileHandle(forWritingTo: member.log)
         log.seekToEndOfFile()
         process.standardOutput = log
