@@ -8,7 +8,10 @@ import Logging
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the node (the default).")
 
-    @Option(name: .long, help: "The configuration file (YAML); every key can be overridden by a HUB_* environment variable.")
+    @Option(
+        name: .long,
+        help: "The configuration file (YAML); every key can be overridden by a HUB_* environment variable."
+    )
     var config: String
 
     func run() async throws {
@@ -19,13 +22,16 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "hub-node")
         do {
             let runtime = try HubNodeRuntime(
-                configurationPath: config, configuration: configuration, logger: logger,
+                configurationPath: config,
+                configuration: configuration,
+                logger: logger,
                 makeTransport: { context in
                     var client = HubHTTPClientConfiguration()
                     client.connectTimeout = .seconds(configuration.delivery.connectTimeoutSeconds)
                     client.requestTimeout = .seconds(configuration.delivery.requestTimeoutSeconds)
                     return try HubHTTPClient(tlsContext: context, configuration: client)
-                })
+                }
+            )
             try await runtime.run()
         } catch let error as HubProtocolError {
             logger.critical("the node cannot start: \(error.message)")

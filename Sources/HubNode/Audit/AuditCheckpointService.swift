@@ -1,7 +1,7 @@
+import GRDB
 import HubProtocol
 public import Logging
 public import ServiceLifecycle
-import GRDB
 
 /// Signs the audit chain's head daily and appends it as one line to a file
 /// outside the database (PROTOCOL §12), so a rewritten database is caught.
@@ -15,7 +15,11 @@ public final class AuditCheckpointService: Service, Sendable {
 
     /// Makes the service; `interval` is in seconds (the default is a day).
     public init(
-        store: NodeStore, file: AuditCheckpointFile, state: NodeState, logger: Logger, interval: Int64 = 86_400,
+        store: NodeStore,
+        file: AuditCheckpointFile,
+        state: NodeState,
+        logger: Logger,
+        interval: Int64 = 86_400,
         clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store

@@ -115,7 +115,10 @@ public final class HubHTTPClient: Sendable {
     ) throws(HubClientError) {
         try Self.checkRole(tlsContext)
         precondition(configuration.maximumConnectionsPerEndpoint >= 1, "maximumConnectionsPerEndpoint must be ≥ 1")
-        precondition(configuration.maximumIdleConnectionsPerEndpoint >= 0, "maximumIdleConnectionsPerEndpoint must be ≥ 0")
+        precondition(
+            configuration.maximumIdleConnectionsPerEndpoint >= 0,
+            "maximumIdleConnectionsPerEndpoint must be ≥ 0"
+        )
         precondition(configuration.maximumResponseBodyBytes >= 0, "maximumResponseBodyBytes must be ≥ 0")
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -275,14 +278,19 @@ public final class HubHTTPClient: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
                 state.withLock { state in
                     guard !state.isShutDown else {
-                        continuation.resume(throwing: HubClientError(.shutDown, "\(request.label): the client is shut down"))
+                        continuation.resume(
+                            throwing: HubClientError(.shutDown, "\(request.label): the client is shut down")
+                        )
                         return
                     }
                     guard !Task.isCancelled else {
                         continuation.resume(throwing: CancellationError())
                         return
                     }
-                    let action = state.pools[endpoint, default: makePool()].acquire(waiter: waiterID, forceNew: forceNew)
+                    let action = state.pools[endpoint, default: makePool()].acquire(
+                        waiter: waiterID,
+                        forceNew: forceNew
+                    )
                     switch action {
                     case .granted(let grant):
                         continuation.resume(returning: state.lease(for: grant))

@@ -39,7 +39,9 @@ public enum RetryAfter {
         guard bytes.count == 29 else { return nil }
         let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func word(_ start: Int, _ length: Int) -> String { String(decoding: bytes[start..<start + length], as: UTF8.self) }
+        func word(_ start: Int, _ length: Int) -> String {
+            String(decoding: bytes[start..<start + length], as: UTF8.self)
+        }
         func number(_ start: Int, _ length: Int) -> Int? {
             let digits = bytes[start..<start + length]
             guard digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }

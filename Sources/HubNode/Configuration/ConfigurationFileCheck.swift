@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -73,8 +75,18 @@ enum ConfigurationFileCheck {
     /// The `st_mode` of `path` (following symbolic links), nil when it
     /// cannot be found.
     private static func mode(_ path: String) -> UInt32? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return UInt32(info.st_mode)
+        // Through FileManager: `struct stat` is ambiguous between Glibc and CDispatch under
+        // MemberImportVisibility in this module.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+            let permissions = attributes[.posixPermissions] as? Int
+        else { return nil }
+        let type: UInt32
+        switch attributes[.type] as? FileAttributeType {
+        case .typeRegular?: type = regularFile
+        case .typeDirectory?: type = directoryType
+        default: type = 0
+        }
+        return type | UInt32(permissions)
     }
 }

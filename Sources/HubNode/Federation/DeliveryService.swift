@@ -1,8 +1,8 @@
-internal import Synchronization
+internal import GRDB
 import HubProtocol
 public import Logging
 public import ServiceLifecycle
-internal import GRDB
+internal import Synchronization
 
 /// Drains the outbox to peers (PROTOCOL §6): per destination one batch in
 /// flight, in outbox order, at most 100 messages and 4 MiB; backoff with full
@@ -39,8 +39,14 @@ public final class DeliveryService: Service, Sendable {
 
     /// Makes the service.
     public init(
-        store: NodeStore, signal: OutboxSignal, state: NodeState, transport: any PeerTransport, descriptors: DescriptorCache,
-        settings: Settings = Settings(), logger: Logger, clock: @escaping @Sendable () -> Int64 = NodeClock.now
+        store: NodeStore,
+        signal: OutboxSignal,
+        state: NodeState,
+        transport: any PeerTransport,
+        descriptors: DescriptorCache,
+        settings: Settings = Settings(),
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store
         self.signal = signal
@@ -76,9 +82,18 @@ public final class DeliveryService: Service, Sendable {
                 do {
                     let (due, nextDue) = try await store.write { db in
                         let parked = try Outbox.parkUndelivered(
-                            createdBefore: now - self.settings.parkingAgeSeconds, reason: "undelivered", in: db)
+                            createdBefore: now - self.settings.parkingAgeSeconds,
+                            reason: "undelivered",
+                            in: db
+                        )
                         for id in parked {
-                            try AuditLog.append(.object(["outbox_id": .integer(id), "reason": .string("undelivered")]), actor: "node", action: "message.parked", at: now, in: db)
+                            try AuditLog.append(
+                                .object(["outbox_id": .integer(id), "reason": .string("undelivered")]),
+                                actor: "node",
+                                action: "message.parked",
+                                at: now,
+                                in: db
+                            )
                         }
                         return (try Outbox.destinationsWithWork(now: now, in: db), try Outbox.nextDueAt(in: db))
                     }
@@ -106,7 +121,17 @@ public final class DeliveryService: Service, Sendable {
         var machine = await machine(for: destination)
         guard let peer = snapshot.peers[destination] else {
             // Not (or no longer) a configured peer: keep the messages, tell an operator once.
-            await apply([.scheduleRetry(afterSeconds: Double(settings.backoff.capSeconds), lastError: "not a configured peer"), .alertOperator("messages queued for \(destination), which is not a configured peer")], rows: [], destination: destination, now: now)
+            await apply(
+                [
+                    .scheduleRetry(
+                        afterSeconds: Double(settings.backoff.capSeconds),
+                        lastError: "not a configured peer"
+                    ), .alertOperator("messages queued for \(destination), which is not a configured peer"),
+                ],
+                rows: [],
+                destination: destination,
+                now: now
+            )
             return
         }
         let descriptor: DescriptorPayload
@@ -114,7 +139,9 @@ public final class DeliveryService: Service, Sendable {
             descriptor = try await descriptors.descriptor(for: peer, snapshot: snapshot)
         } catch let error as DescriptorFetchError {
             var actions = machine.batchFinished(count: 0, outcome: .unknown("descriptor: \(error)"), unit: Self.unit())
-            if error.isClientError { actions.append(.alertOperator("the descriptor of \(peer.name) could not be fetched: \(error)")) }
+            if error.isClientError {
+                actions.append(.alertOperator("the descriptor of \(peer.name) could not be fetched: \(error)"))
+            }
             store(machine, for: destination)
             await apply(actions, rows: [], destination: destination, now: now)
             return
@@ -133,18 +160,32 @@ public final class DeliveryService: Service, Sendable {
         guard !rows.isEmpty else { return }
         // Types the peer does not list are parked, not sent (PROTOCOL §6).
         let capabilities = Set(descriptor.capabilities)
-        let unsupported = rows.enumerated().filter { !capabilities.contains(MessageType(rawValue: $0.element.type)?.capability ?? "") }
+        let unsupported = rows.enumerated().filter {
+            !capabilities.contains(MessageType(rawValue: $0.element.type)?.capability ?? "")
+        }
         if !unsupported.isEmpty {
-            await apply(unsupported.map { .park(index: $0.offset, reason: "no_capability", receipt: nil) }, rows: rows, destination: destination, now: now)
+            await apply(
+                unsupported.map { .park(index: $0.offset, reason: "no_capability", receipt: nil) },
+                rows: rows,
+                destination: destination,
+                now: now
+            )
             return
         }
-        let body = Array("{\"messages\":[".utf8) + Array(rows.map { "\"\($0.jws)\"" }.joined(separator: ",").utf8) + Array("]}".utf8)
+        let body =
+            Array("{\"messages\":[".utf8) + Array(rows.map { "\"\($0.jws)\"" }.joined(separator: ",").utf8)
+            + Array("]}".utf8)
         let outcome: DeliveryStateMachine.BatchOutcome
         do {
             let answer = try await transport.postMessages(body, to: peer)
             if answer.status == 200 {
                 let checker = ReceiptChecker(ownOIN: snapshot.identity.oin, verifier: snapshot.verifier)
-                outcome = checker.check(body: answer.body, sent: rows.map { .init(hash: $0.hash, jti: $0.jti) }, peerOIN: destination, now: clock())
+                outcome = checker.check(
+                    body: answer.body,
+                    sent: rows.map { .init(hash: $0.hash, jti: $0.jti) },
+                    peerOIN: destination,
+                    now: clock()
+                )
             } else {
                 outcome = .status(answer.status, retryAfterSeconds: answer.retryAfterSeconds)
             }
@@ -154,10 +195,18 @@ public final class DeliveryService: Service, Sendable {
         let actions = machine.batchFinished(count: rows.count, outcome: outcome, unit: Self.unit())
         store(machine, for: destination)
         await apply(actions, rows: rows, destination: destination, now: clock())
-        logger.debug("batch delivered", metadata: ["peer": "\(destination)", "messages": "\(rows.count)", "outcome": "\(Self.summary(outcome))"])
+        logger.debug(
+            "batch delivered",
+            metadata: ["peer": "\(destination)", "messages": "\(rows.count)", "outcome": "\(Self.summary(outcome))"]
+        )
     }
 
-    private func apply(_ actions: [DeliveryStateMachine.Action], rows: [OutboxRow], destination: String, now: Int64) async {
+    private func apply(
+        _ actions: [DeliveryStateMachine.Action],
+        rows: [OutboxRow],
+        destination: String,
+        now: Int64
+    ) async {
         do {
             try await store.write { db in
                 for action in actions {
@@ -165,17 +214,36 @@ public final class DeliveryService: Service, Sendable {
                     case .markDelivered(let i, let receipt):
                         guard let id = rows[i].id else { continue }
                         try Outbox.markDelivered(id: id, receiptJWS: receipt, at: now, in: db)
-                        try AuditLog.append(Self.auditDetails(rows[i], destination, "accepted", nil), actor: "node", action: "message.sent", at: now, in: db)
+                        try AuditLog.append(
+                            Self.auditDetails(rows[i], destination, "accepted", nil),
+                            actor: "node",
+                            action: "message.sent",
+                            at: now,
+                            in: db
+                        )
                     case .park(let i, let reason, let receipt):
                         guard let id = rows[i].id else { continue }
                         try Outbox.park(id: id, reason: reason, receiptJWS: receipt, in: db)
-                        try AuditLog.append(Self.auditDetails(rows[i], destination, "parked", reason), actor: "node", action: "message.parked", at: now, in: db)
+                        try AuditLog.append(
+                            Self.auditDetails(rows[i], destination, "parked", reason),
+                            actor: "node",
+                            action: "message.parked",
+                            at: now,
+                            in: db
+                        )
                     case .keepQueued(let i, let lastError):
                         guard let id = rows[i].id else { continue }
-                        let delay = Int64(self.settings.backoff.delay(attempt: rows[i].attempts, unit: Self.unit()).rounded(.up))
+                        let delay = Int64(
+                            self.settings.backoff.delay(attempt: rows[i].attempts, unit: Self.unit()).rounded(.up)
+                        )
                         try Outbox.markRetry(id: id, nextAttemptAt: now + max(1, delay), error: lastError, in: db)
                     case .scheduleRetry(let after, let lastError):
-                        try PeerStates.recordFailure(destination: destination, nextAttemptAt: now + Int64(after.rounded(.up)), error: lastError, in: db)
+                        try PeerStates.recordFailure(
+                            destination: destination,
+                            nextAttemptAt: now + Int64(after.rounded(.up)),
+                            error: lastError,
+                            in: db
+                        )
                     case .resetBackoff:
                         try PeerStates.recordSuccess(destination: destination, at: now, in: db)
                     case .alertOperator(let text):
@@ -191,7 +259,10 @@ public final class DeliveryService: Service, Sendable {
                 }
             }
         } catch {
-            logger.error("delivery cannot record a batch outcome", metadata: ["peer": "\(destination)", "error": "\(error)"])
+            logger.error(
+                "delivery cannot record a batch outcome",
+                metadata: ["peer": "\(destination)", "error": "\(error)"]
+            )
         }
     }
 
@@ -209,8 +280,11 @@ public final class DeliveryService: Service, Sendable {
         machines.withLock { $0[destination] = machine }
     }
 
-    private static func auditDetails(_ row: OutboxRow, _ peer: String, _ status: String, _ reason: String?) -> JSONValue {
-        var details: [String: JSONValue] = ["hash": .string(row.hash), "type": .string(row.type), "peer": .string(peer), "status": .string(status)]
+    private static func auditDetails(_ row: OutboxRow, _ peer: String, _ status: String, _ reason: String?) -> JSONValue
+    {
+        var details: [String: JSONValue] = [
+            "hash": .string(row.hash), "type": .string(row.type), "peer": .string(peer), "status": .string(status),
+        ]
         if let reason { details["reason"] = .string(reason) }
         return .object(details)
     }

@@ -22,7 +22,8 @@ public final class DescriptorCache: Sendable {
     private let clock: @Sendable () -> Int64
 
     /// Makes a cache.
-    public init(store: NodeStore, transport: any PeerTransport, clock: @escaping @Sendable () -> Int64 = NodeClock.now) {
+    public init(store: NodeStore, transport: any PeerTransport, clock: @escaping @Sendable () -> Int64 = NodeClock.now)
+    {
         self.store = store
         self.transport = transport
         self.clock = clock
@@ -64,7 +65,8 @@ public final class DescriptorCache: Sendable {
 
     /// Verifies a descriptor JWS for `peer`: steps 1–5, its members, `iss` the
     /// configured OIN (the client already checked the TLS server's), lifetime.
-    static func check(_ jws: String, peer: PeerEndpoint, verifier: JWSVerifier, now: Int64) throws -> DescriptorPayload {
+    static func check(_ jws: String, peer: PeerEndpoint, verifier: JWSVerifier, now: Int64) throws -> DescriptorPayload
+    {
         do {
             let verified = try verifier.verify(jws, typ: .descriptor, at: now)
             try JWSVerifier.requireMembers(verified.payload, typ: .descriptor)
@@ -72,7 +74,13 @@ public final class DescriptorCache: Sendable {
             guard payload.iss == peer.oin, verified.signer.oin == peer.oin else {
                 throw JWSFailure(.identityMismatch, "the descriptor's iss is not the configured OIN of \(peer.name)")
             }
-            try JWSVerifier.checkTimes(iat: payload.iat, exp: payload.exp, typ: .descriptor, now: now, skew: verifier.skew)
+            try JWSVerifier.checkTimes(
+                iat: payload.iat,
+                exp: payload.exp,
+                typ: .descriptor,
+                now: now,
+                skew: verifier.skew
+            )
             return payload
         } catch {
             throw DescriptorFetchError(status: nil, message: "the descriptor of \(peer.name) is not valid: \(error)")

@@ -1,5 +1,5 @@
-internal import Synchronization
 public import HubProtocol
+internal import Synchronization
 
 /// This node's own signed descriptor (PROTOCOL §7), re-signed when half its
 /// lifetime has passed or when keys or identity change.
@@ -14,7 +14,11 @@ public final class DescriptorPublisher: Sendable {
         public var capabilities: [String]
 
         /// Makes contents.
-        public init(endpoint: String, encryptionKeys: [ECPublicJWK], capabilities: [String] = ["referral/1", "methodology/1", "stats/1"]) {
+        public init(
+            endpoint: String,
+            encryptionKeys: [ECPublicJWK],
+            capabilities: [String] = ["referral/1", "methodology/1", "stats/1"]
+        ) {
             self.endpoint = endpoint
             self.encryptionKeys = encryptionKeys
             self.capabilities = capabilities
@@ -56,8 +60,15 @@ public final class DescriptorPublisher: Sendable {
         }
         let c = contents.withLock { $0 }
         let payload = DescriptorPayload(
-            iss: identity.oin, iat: now, exp: now + lifetime, name: identity.name, municipalityCode: identity.municipalityCode,
-            endpoint: c.endpoint, encKeys: c.encryptionKeys, capabilities: c.capabilities)
+            iss: identity.oin,
+            iat: now,
+            exp: now + lifetime,
+            name: identity.name,
+            municipalityCode: identity.municipalityCode,
+            endpoint: c.endpoint,
+            encKeys: c.encryptionKeys,
+            capabilities: c.capabilities
+        )
         let jws = try identity.signer.sign(encoding: payload, typ: .descriptor)
         cached.withLock { $0 = Cached(jws: jws, iat: now, exp: now + lifetime) }
         return jws

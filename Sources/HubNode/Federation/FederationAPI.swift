@@ -1,7 +1,7 @@
 import Foundation
+import HubProtocol
 public import Hummingbird
 public import Logging
-import HubProtocol
 
 /// The federation endpoints of PROTOCOL §3: `POST /v1/messages` and `GET /v1/descriptor`.
 public struct FederationAPI: Sendable {
@@ -16,8 +16,14 @@ public struct FederationAPI: Sendable {
 
     /// Makes the API.
     public init(
-        store: NodeStore, state: NodeState, registry: MessageHandlerRegistry, publisher: DescriptorPublisher, delivery: DeliveryService?,
-        limits: NodeConfiguration.Limits, logger: Logger, clock: @escaping @Sendable () -> Int64 = NodeClock.now
+        store: NodeStore,
+        state: NodeState,
+        registry: MessageHandlerRegistry,
+        publisher: DescriptorPublisher,
+        delivery: DeliveryService?,
+        limits: NodeConfiguration.Limits,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store
         self.state = state
@@ -33,7 +39,9 @@ public struct FederationAPI: Sendable {
     public func register(on router: Router<HubRequestContext>) {
         let reader = RequestBodyReader(maxBytes: limits.maxBodyBytes, timeout: .seconds(limits.requestTimeoutSeconds))
         router.route(.post, "/v1/messages") { request, context in
-            guard case .peer(let peerOIN) = context.connection?.caller else { throw HubHTTPError.forbidden("unknown_peer", "not a peer") }
+            guard case .peer(let peerOIN) = context.connection?.caller else {
+                throw HubHTTPError.forbidden("unknown_peer", "not a peer")
+            }
             return try await receive(reader.read(request), from: peerOIN)
         }
         router.route(.get, "/v1/descriptor") { _, _ in
@@ -59,16 +67,30 @@ public struct FederationAPI: Sendable {
         do {
             outcomes = try await store.write { db in
                 var alerts: [String] = []
-                return try receiver.receive(messages, from: peerOIN, verifier: verifier, now: now, alerts: &alerts, in: db)
+                return try receiver.receive(
+                    messages,
+                    from: peerOIN,
+                    verifier: verifier,
+                    now: now,
+                    alerts: &alerts,
+                    in: db
+                )
             }
         } catch let error as StoreError where error.isUnavailable {
-            logger.error("cannot store a batch durably; answering 503", metadata: ["peer": "\(peerOIN)", "error": "\(error)"])
+            logger.error(
+                "cannot store a batch durably; answering 503",
+                metadata: ["peer": "\(peerOIN)", "error": "\(error)"]
+            )
             throw HubHTTPError.storageUnavailable
         }
         let accepted = outcomes.filter(\.accepted).count
         logger.info(
             "batch received",
-            metadata: ["peer": "\(peerOIN)", "messages": "\(messages.count)", "accepted": "\(accepted)", "rejected": "\(messages.count - accepted)"])
+            metadata: [
+                "peer": "\(peerOIN)", "messages": "\(messages.count)", "accepted": "\(accepted)",
+                "rejected": "\(messages.count - accepted)",
+            ]
+        )
         if let delivery { await delivery.peerContactedUs(peerOIN) }
         return jsonResponse(.object(["receipts": .array(outcomes.map { .string($0.receipt) })]))
     }
@@ -82,10 +104,16 @@ public struct FederationAPI: Sendable {
             throw HubHTTPError.badRequest("malformed_batch", "the body is not I-JSON: \(error.message)")
         }
         guard let members = value.objectValue, members.count == 1, let array = members["messages"]?.arrayValue else {
-            throw HubHTTPError.badRequest("malformed_batch", "the body must be {\"messages\":[…]} with no other members")
+            throw HubHTTPError.badRequest(
+                "malformed_batch",
+                "the body must be {\"messages\":[…]} with no other members"
+            )
         }
         guard (1...max).contains(array.count) else {
-            throw HubHTTPError.badRequest("malformed_batch", "a batch holds 1 to \(max) messages, this has \(array.count)")
+            throw HubHTTPError.badRequest(
+                "malformed_batch",
+                "a batch holds 1 to \(max) messages, this has \(array.count)"
+            )
         }
         var messages: [String] = []
         for element in array {
@@ -104,16 +132,26 @@ public struct FederationAPI: Sendable {
         let bytesQuota = Int64(limits.storedBytesQuota)
         let incoming = Int64(messages.reduce(0) { $0 + $1.utf8.count })
         let (count, stored) = try await store.read { db in
-            (try Inbox.count(peer: peerOIN, receivedFrom: dayStart, to: dayEnd, in: db), try Inbox.storedBytes(peer: peerOIN, in: db))
+            (
+                try Inbox.count(peer: peerOIN, receivedFrom: dayStart, to: dayEnd, in: db),
+                try Inbox.storedBytes(peer: peerOIN, in: db)
+            )
         }
         if count + messages.count > dailyQuota {
             throw HubHTTPError(
-                .tooManyRequests, "quota_exceeded", "the daily quota of \(dailyQuota) messages for this peer is used up",
-                retryAfterSeconds: Int(max(1, dayEnd - now)))
+                .tooManyRequests,
+                "quota_exceeded",
+                "the daily quota of \(dailyQuota) messages for this peer is used up",
+                retryAfterSeconds: Int(max(1, dayEnd - now))
+            )
         }
         if stored + incoming > bytesQuota {
             throw HubHTTPError(
-                .tooManyRequests, "quota_exceeded", "this peer's stored messages exceed \(bytesQuota) bytes", retryAfterSeconds: 3600)
+                .tooManyRequests,
+                "quota_exceeded",
+                "this peer's stored messages exceed \(bytesQuota) bytes",
+                retryAfterSeconds: 3600
+            )
         }
     }
 

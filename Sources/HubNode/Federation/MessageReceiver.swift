@@ -62,8 +62,11 @@ public struct MessageReceiver: Sendable {
         if let stored = try Inbox.lookupReceipt(hash: hash, in: db) {
             let row = try Inbox.row(hash: hash, in: db)
             return Outcome(
-                receipt: stored, accepted: row?.status == .accepted, reason: row?.reason.flatMap(ReceiptReason.init(rawValue:)),
-                repeated: true)
+                receipt: stored,
+                accepted: row?.status == .accepted,
+                reason: row?.reason.flatMap(ReceiptReason.init(rawValue:)),
+                repeated: true
+            )
         }
         let refJTI = JWSVerifier.refJTI(of: m)
         let verified: VerifiedMessage
@@ -74,24 +77,62 @@ public struct MessageReceiver: Sendable {
             let reserves = error.reason == .expired
             let payload = reserves ? Self.envelope(of: m) : nil
             return try reject(
-                m, hash: hash, refJTI: refJTI, reason: error.reason, detail: error.detail, peerOIN: peerOIN,
-                iss: payload?.iss, jti: reserves ? refJTI : nil, type: payload?.type, exp: payload?.exp, now: now, in: db)
+                m,
+                hash: hash,
+                refJTI: refJTI,
+                reason: error.reason,
+                detail: error.detail,
+                peerOIN: peerOIN,
+                iss: payload?.iss,
+                jti: reserves ? refJTI : nil,
+                type: payload?.type,
+                exp: payload?.exp,
+                now: now,
+                in: db
+            )
         }
         let payload = verified.payload
         // Step 9: the same (iss, jti) with other bytes.
         if let owner = try Inbox.jtiOwner(iss: payload.iss, jti: payload.jti, in: db), owner != hash {
             alerts.append("jti_conflict from \(payload.iss): a second message reuses jti \(payload.jti)")
             try Alerts.raise(
-                .jtiConflict, peer: payload.iss, detail: "jti \(payload.jti) reused with other bytes (hash \(hash))", at: now, in: db)
+                .jtiConflict,
+                peer: payload.iss,
+                detail: "jti \(payload.jti) reused with other bytes (hash \(hash))",
+                at: now,
+                in: db
+            )
             return try reject(
-                m, hash: hash, refJTI: refJTI, reason: .jtiConflict, detail: "jti already used", peerOIN: peerOIN, iss: payload.iss,
-                jti: nil, type: payload.type, exp: payload.exp, now: now, in: db)
+                m,
+                hash: hash,
+                refJTI: refJTI,
+                reason: .jtiConflict,
+                detail: "jti already used",
+                peerOIN: peerOIN,
+                iss: payload.iss,
+                jti: nil,
+                type: payload.type,
+                exp: payload.exp,
+                now: now,
+                in: db
+            )
         }
         // Step 10: type, body, sealed data, transition.
         guard let type = MessageType(rawValue: payload.type), let handler = registry.handler(for: type) else {
             return try reject(
-                m, hash: hash, refJTI: refJTI, reason: .unknownType, detail: "unknown type", peerOIN: peerOIN, iss: payload.iss,
-                jti: payload.jti, type: payload.type, exp: payload.exp, now: now, in: db)
+                m,
+                hash: hash,
+                refJTI: refJTI,
+                reason: .unknownType,
+                detail: "unknown type",
+                peerOIN: peerOIN,
+                iss: payload.iss,
+                jti: payload.jti,
+                type: payload.type,
+                exp: payload.exp,
+                now: now,
+                in: db
+            )
         }
         var rejection: HandlerRejection? = nil
         try db.inSavepoint {
@@ -105,40 +146,116 @@ public struct MessageReceiver: Sendable {
         }
         if let rejection {
             return try reject(
-                m, hash: hash, refJTI: refJTI, reason: rejection.reason, detail: rejection.detail, peerOIN: peerOIN,
-                iss: payload.iss, jti: payload.jti, type: payload.type, exp: payload.exp, now: now, in: db)
+                m,
+                hash: hash,
+                refJTI: refJTI,
+                reason: rejection.reason,
+                detail: rejection.detail,
+                peerOIN: peerOIN,
+                iss: payload.iss,
+                jti: payload.jti,
+                type: payload.type,
+                exp: payload.exp,
+                now: now,
+                in: db
+            )
         }
-        let receipt = try identity.signReceipt(ref: hash, refJTI: refJTI, to: peerOIN, status: .accepted, reason: nil, at: now)
+        let receipt = try identity.signReceipt(
+            ref: hash,
+            refJTI: refJTI,
+            to: peerOIN,
+            status: .accepted,
+            reason: nil,
+            at: now
+        )
         try Inbox.insert(
             InboxRow(
-                hash: hash, iss: payload.iss, jti: payload.jti, reservesJTI: true, type: payload.type, typ: JWSType.message.rawValue,
-                jws: m, receivedAt: now, peerOIN: peerOIN, status: .accepted, reason: nil, receiptJWS: receipt, exp: payload.exp),
-            in: db)
+                hash: hash,
+                iss: payload.iss,
+                jti: payload.jti,
+                reservesJTI: true,
+                type: payload.type,
+                typ: JWSType.message.rawValue,
+                jws: m,
+                receivedAt: now,
+                peerOIN: peerOIN,
+                status: .accepted,
+                reason: nil,
+                receiptJWS: receipt,
+                exp: payload.exp
+            ),
+            in: db
+        )
         try audit(hash: hash, type: payload.type, peerOIN: peerOIN, status: "accepted", reason: nil, now: now, in: db)
         return Outcome(receipt: receipt, accepted: true, reason: nil, repeated: false)
     }
 
     /// Signs a rejection; records it unless it is transient (PROTOCOL §5).
     private func reject(
-        _ m: String, hash: String, refJTI: String?, reason: ReceiptReason, detail: String, peerOIN: String, iss: String?,
-        jti: String?, type: String?, exp: Int64?, now: Int64, in db: Database
+        _ m: String,
+        hash: String,
+        refJTI: String?,
+        reason: ReceiptReason,
+        detail: String,
+        peerOIN: String,
+        iss: String?,
+        jti: String?,
+        type: String?,
+        exp: Int64?,
+        now: Int64,
+        in db: Database
     ) throws -> Outcome {
-        let receipt = try identity.signReceipt(ref: hash, refJTI: refJTI, to: peerOIN, status: .rejected, reason: reason, at: now)
+        let receipt = try identity.signReceipt(
+            ref: hash,
+            refJTI: refJTI,
+            to: peerOIN,
+            status: .rejected,
+            reason: reason,
+            at: now
+        )
         if !reason.isTransient {
             // A message refused for wrong_audience was meant for another node and reserves nothing.
             try Inbox.insert(
                 InboxRow(
-                    hash: hash, iss: iss, jti: refJTI, reservesJTI: jti != nil && reason != .wrongAudience, type: type,
-                    typ: JWSType.message.rawValue, jws: m, receivedAt: now, peerOIN: peerOIN, status: .rejected,
-                    reason: reason.rawValue, receiptJWS: receipt, exp: exp),
-                in: db)
+                    hash: hash,
+                    iss: iss,
+                    jti: refJTI,
+                    reservesJTI: jti != nil && reason != .wrongAudience,
+                    type: type,
+                    typ: JWSType.message.rawValue,
+                    jws: m,
+                    receivedAt: now,
+                    peerOIN: peerOIN,
+                    status: .rejected,
+                    reason: reason.rawValue,
+                    receiptJWS: receipt,
+                    exp: exp
+                ),
+                in: db
+            )
         }
-        try audit(hash: hash, type: type, peerOIN: peerOIN, status: "rejected", reason: reason.rawValue, now: now, in: db)
+        try audit(
+            hash: hash,
+            type: type,
+            peerOIN: peerOIN,
+            status: "rejected",
+            reason: reason.rawValue,
+            now: now,
+            in: db
+        )
         _ = detail
         return Outcome(receipt: receipt, accepted: false, reason: reason, repeated: false)
     }
 
-    private func audit(hash: String, type: String?, peerOIN: String, status: String, reason: String?, now: Int64, in db: Database) throws {
+    private func audit(
+        hash: String,
+        type: String?,
+        peerOIN: String,
+        status: String,
+        reason: String?,
+        now: Int64,
+        in db: Database
+    ) throws {
         var details: [String: JSONValue] = ["hash": .string(hash), "peer": .string(peerOIN), "status": .string(status)]
         if let type, type.utf8.count <= 64 { details["type"] = .string(type) }
         if let reason { details["reason"] = .string(reason) }

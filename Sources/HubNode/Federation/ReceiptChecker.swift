@@ -42,14 +42,20 @@ public struct ReceiptChecker: Sendable {
                 let verified = try verifier.verify(compact, typ: .receipt, at: now)
                 try JWSVerifier.requireMembers(verified.payload, typ: .receipt)
                 payload = try verified.decode(ReceiptPayload.self)
-                guard verified.signer.oin == payload.iss else { return .unknown("receipt \(i) is not signed by its iss") }
+                guard verified.signer.oin == payload.iss else {
+                    return .unknown("receipt \(i) is not signed by its iss")
+                }
             } catch {
                 return .unknown("receipt \(i) does not verify: \(error.reason.rawValue): \(error.detail)")
             }
-            guard payload.iss == peerOIN else { return .unknown("receipt \(i) is from another OIN than the peer dialled") }
+            guard payload.iss == peerOIN else {
+                return .unknown("receipt \(i) is from another OIN than the peer dialled")
+            }
             guard payload.aud == ownOIN else { return .unknown("receipt \(i) is addressed to another node") }
             guard payload.ref == sent[i].hash else { return .unknown("receipt \(i) answers another message (ref)") }
-            guard payload.refJTI == sent[i].jti else { return .unknown("receipt \(i) answers another message (ref_jti)") }
+            guard payload.refJTI == sent[i].jti else {
+                return .unknown("receipt \(i) answers another message (ref_jti)")
+            }
             switch (payload.status, payload.reason) {
             case (.accepted, _):
                 results.append(.accepted(receipt: compact))

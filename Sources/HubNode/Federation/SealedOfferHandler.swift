@@ -24,17 +24,31 @@ public struct SealedOfferHandler: MessageHandler {
             throw HandlerRejection(error.reason, error.detail)
         }
         guard let sealed = offer.sealed else { return }
-        _ = try Self.open(sealed, keyring: keyring, sender: received.message.payload.iss, recipient: ownOIN, referralID: offer.referralID)
+        _ = try Self.open(
+            sealed,
+            keyring: keyring,
+            sender: received.message.payload.iss,
+            recipient: ownOIN,
+            referralID: offer.referralID
+        )
     }
 
     /// Opens and checks a sealed block, mapping failures to reason codes.
     public static func open(
-        _ sealed: String, keyring: EncryptionKeyring, sender: String, recipient: String, referralID: String
+        _ sealed: String,
+        keyring: EncryptionKeyring,
+        sender: String,
+        recipient: String,
+        referralID: String
     ) throws(HandlerRejection) -> SealedIdentity {
         do {
             var plaintext = try JWE.open(
-                sealed, keys: { keyring.privateKey(kid: $0) }, expectedSenderOIN: sender, expectedRecipientOIN: recipient,
-                expectedRef: referralID)
+                sealed,
+                keys: { keyring.privateKey(kid: $0) },
+                expectedSenderOIN: sender,
+                expectedRecipientOIN: recipient,
+                expectedRef: referralID
+            )
             defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             return try SealedIdentity.parse(plaintext: plaintext)
         } catch let error as HubProtocolError where error.code == .unknownKey {

@@ -1,5 +1,5 @@
-internal import Synchronization
 import NIOCore
+internal import Synchronization
 
 /// Open connections per identity (PROTOCOL §2: at most 8 per federation OIN
 /// and per local certificate), and the channels to re-check after a reload.

@@ -1,9 +1,9 @@
-internal import Synchronization
+import HTTPTypes
+import HubProtocol
 public import HummingbirdCore
 public import Logging
 public import NIOCore
-import HubProtocol
-import HTTPTypes
+internal import Synchronization
 
 /// The current server TLS context, replaced on reload (SIGHUP); new connections use the new one.
 public final class TLSContextBox: Sendable {
@@ -33,7 +33,10 @@ public struct HubChildChannel: ServerChildChannel {
 
     /// Makes the child channel.
     public init(
-        http: HTTP1Channel, tls: TLSContextBox, limiter: HandshakeLimiter, registry: ConnectionRegistry,
+        http: HTTP1Channel,
+        tls: TLSContextBox,
+        limiter: HandshakeLimiter,
+        registry: ConnectionRegistry,
         classify: @escaping @Sendable (TLSPeer) -> Caller
     ) {
         self.http = http
@@ -117,15 +120,18 @@ final class HeaderLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let text = "\(error)"
-        guard text.contains("headerOverflow") || text.contains("HeaderOverflow") || text.contains("headersTooLarge") else {
+        guard text.contains("headerOverflow") || text.contains("HeaderOverflow") || text.contains("headersTooLarge")
+        else {
             context.fireErrorCaught(error)
             return
         }
-        let body = HubHTTPError(.init(code: 431), "header_too_large", "the request header block is larger than 16 KiB").body
+        let body = HubHTTPError(.init(code: 431), "header_too_large", "the request header block is larger than 16 KiB")
+            .body
         var buffer = context.channel.allocator.buffer(capacity: body.count + 200)
         buffer.writeString(
             "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json; charset=utf-8\r\n"
-                + "content-length: \(body.count)\r\nconnection: close\r\n\r\n")
+                + "content-length: \(body.count)\r\nconnection: close\r\n\r\n"
+        )
         buffer.writeBytes(body)
         // Write below the HTTP codecs, straight to the TLS handler.
         let channel = context.channel

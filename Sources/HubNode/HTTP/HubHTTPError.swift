@@ -1,5 +1,5 @@
-public import Hummingbird
 import HubProtocol
+public import Hummingbird
 
 /// An HTTP error as PROTOCOL §3 renders it:
 /// `{"error":{"code":"<snake_case>","message":"<human text>"}}`.
@@ -16,7 +16,13 @@ public struct HubHTTPError: HTTPResponseError, Sendable, CustomStringConvertible
     public var closeConnection: Bool
 
     /// Makes an error.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfterSeconds: Int? = nil, closeConnection: Bool = false) {
+    public init(
+        _ status: HTTPResponse.Status,
+        _ code: String,
+        _ message: String,
+        retryAfterSeconds: Int? = nil,
+        closeConnection: Bool = false
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -49,13 +55,18 @@ extension HubHTTPError {
     static func forbidden(_ code: String, _ message: String) -> Self { Self(.forbidden, code, message) }
     static let notFound = Self(.notFound, "not_found", "no such endpoint")
     static let storageUnavailable = Self(
-        .serviceUnavailable, "storage_unavailable", "the node cannot store durably right now; nothing was acknowledged",
-        retryAfterSeconds: 30)
+        .serviceUnavailable,
+        "storage_unavailable",
+        "the node cannot store durably right now; nothing was acknowledged",
+        retryAfterSeconds: 30
+    )
 }
 
 /// A JSON response.
 func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
     Response(
-        status: status, headers: [.contentType: "application/json; charset=utf-8"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: JCS.serialize(value))))
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: JCS.serialize(value)))
+    )
 }

@@ -17,7 +17,12 @@ public struct RequestBodyReader: Sendable {
     /// The whole body.
     public func read(_ request: Request) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-            throw HubHTTPError(.contentTooLarge, "body_too_large", "the request body is larger than \(maxBytes) bytes", closeConnection: true)
+            throw HubHTTPError(
+                .contentTooLarge,
+                "body_too_large",
+                "the request body is larger than \(maxBytes) bytes",
+                closeConnection: true
+            )
         }
         let limit = maxBytes
         let body = request.body
@@ -27,7 +32,12 @@ public struct RequestBodyReader: Sendable {
                     let buffer = try await body.collect(upTo: limit)
                     return Array(buffer.readableBytesView)
                 } catch {
-                    throw HubHTTPError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes", closeConnection: true)
+                    throw HubHTTPError(
+                        .contentTooLarge,
+                        "body_too_large",
+                        "the request body is larger than \(limit) bytes",
+                        closeConnection: true
+                    )
                 }
             }
             group.addTask { [timeout] in
@@ -36,7 +46,12 @@ public struct RequestBodyReader: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let bytes = first else {
-                throw HubHTTPError(.requestTimeout, "request_timeout", "the request was not complete within \(timeout)", closeConnection: true)
+                throw HubHTTPError(
+                    .requestTimeout,
+                    "request_timeout",
+                    "the request was not complete within \(timeout)",
+                    closeConnection: true
+                )
             }
             return bytes
         }

@@ -1,5 +1,5 @@
-public import Hummingbird
 import HubProtocol
+public import Hummingbird
 
 /// Who may call a route.
 public enum Audience: String, Sendable, Hashable, CaseIterable {
@@ -62,12 +62,20 @@ public enum RouteTable {
     /// HTTP error to answer otherwise.
     public static func authorize(_ connection: ConnectionInfo?, for rule: RouteRule) throws(HubHTTPError) {
         guard let connection else {
-            throw HubHTTPError(.forbidden, "certificate_not_allowed", "the connection has no verified client certificate")
+            throw HubHTTPError(
+                .forbidden,
+                "certificate_not_allowed",
+                "the connection has no verified client certificate"
+            )
         }
         if connection.excess {
             throw HubHTTPError(
-                .tooManyRequests, "too_many_connections", "more than the allowed number of connections for this certificate",
-                retryAfterSeconds: 1, closeConnection: true)
+                .tooManyRequests,
+                "too_many_connections",
+                "more than the allowed number of connections for this certificate",
+                retryAfterSeconds: 1,
+                closeConnection: true
+            )
         }
         let audience: Audience
         switch connection.caller {
@@ -82,11 +90,16 @@ public enum RouteTable {
             case .caseworker: audience = .caseworker
             case .researcher: audience = .researcher
             case .operator: audience = .operator
-            case .node: throw HubHTTPError(.forbidden, "certificate_not_allowed", "a local certificate cannot be a node")
+            case .node:
+                throw HubHTTPError(.forbidden, "certificate_not_allowed", "a local certificate cannot be a node")
             }
         }
         guard rule.audiences.contains(audience) else {
-            throw HubHTTPError(.forbidden, "role_not_allowed", "\(audience.rawValue) may not call \(rule.method.rawValue) \(rule.path)")
+            throw HubHTTPError(
+                .forbidden,
+                "role_not_allowed",
+                "\(audience.rawValue) may not call \(rule.method.rawValue) \(rule.path)"
+            )
         }
     }
 }

@@ -28,7 +28,11 @@ public final class EncryptionKeyring: Sendable {
         self.directory = directory
         let fm = FileManager.default
         if !fm.fileExists(atPath: directory) {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         var loaded: [String: Key] = [:]
         for name in try fm.contentsOfDirectory(atPath: directory) where name.hasSuffix(".pem") {
@@ -37,7 +41,9 @@ public final class EncryptionKeyring: Sendable {
             loaded[kid] = Key(kid: kid, privateKey: key)
         }
         let currentPath = directory + "/current"
-        var currentKid = (try? String(contentsOfFile: currentPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var currentKid = (try? String(contentsOfFile: currentPath, encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         if loaded.isEmpty {
             let key = try P256PrivateKey()
             let kid = ECPublicJWK.thumbprint(of: key.publicKey)

@@ -1,8 +1,8 @@
 import Foundation
+import HubProtocol
 import Hummingbird
 import HummingbirdCore
 public import Logging
-import HubProtocol
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -32,7 +32,9 @@ public final class HubNodeRuntime: Sendable {
     ///
     /// - Parameter makeTransport: builds the peer client from the client TLS context.
     public init(
-        configurationPath: String, configuration: NodeConfiguration, logger: Logger,
+        configurationPath: String,
+        configuration: NodeConfiguration,
+        logger: Logger,
         makeTransport: (TLSContext) throws -> any ReloadablePeerTransport
     ) throws {
         self.configurationPath = configurationPath
@@ -41,50 +43,87 @@ public final class HubNodeRuntime: Sendable {
         let material = try NodeMaterial.load(configuration)
         store = try NodeStore(
             configuration: StoreConfiguration(
-                path: configuration.storage.database, synchronous: configuration.storage.synchronous == .full ? .full : .normal))
+                path: configuration.storage.database,
+                synchronous: configuration.storage.synchronous == .full ? .full : .normal
+            )
+        )
         // The pseudonym key is made on first start; operators back it up (PROTOCOL §8).
         if !FileManager.default.fileExists(atPath: configuration.storage.pseudonymKey) {
             try PseudonymKey.generate().write(path: configuration.storage.pseudonymKey)
-            logger.notice("created a new pseudonym key; back it up", metadata: ["path": "\(configuration.storage.pseudonymKey)"])
+            logger.notice(
+                "created a new pseudonym key; back it up",
+                metadata: ["path": "\(configuration.storage.pseudonymKey)"]
+            )
         }
         _ = try PseudonymKey.load(path: configuration.storage.pseudonymKey)
         let keyring = try EncryptionKeyring(directory: configuration.storage.encryptionKeys)
         state = NodeState(material.snapshot)
         tlsBox = TLSContextBox(material.serverTLS)
         connections = ConnectionRegistry(limit: configuration.limits.maxConnectionsPerIdentity)
-        facts = FactsBox(OperatorAPI.CertificateFacts(certificateNotAfter: material.certificateNotAfter, crlNextUpdates: material.crlNextUpdates))
+        facts = FactsBox(
+            OperatorAPI.CertificateFacts(
+                certificateNotAfter: material.certificateNotAfter,
+                crlNextUpdates: material.crlNextUpdates
+            )
+        )
         client = try makeTransport(material.clientTLS)
         let endpoint = configuration.listen.publicEndpoint
         publisher = DescriptorPublisher(
             contents: .init(
-                endpoint: endpoint.port == 443 ? "https://\(endpoint.host)" : "https://\(endpoint.host):\(endpoint.port)",
-                encryptionKeys: [keyring.current.jwk], capabilities: ["referral/1", "methodology/1"]),
-            lifetime: Int64(configuration.delivery.descriptorLifetimeSeconds))
+                endpoint: endpoint.port == 443
+                    ? "https://\(endpoint.host)" : "https://\(endpoint.host):\(endpoint.port)",
+                encryptionKeys: [keyring.current.jwk],
+                capabilities: ["referral/1", "methodology/1"]
+            ),
+            lifetime: Int64(configuration.delivery.descriptorLifetimeSeconds)
+        )
         let descriptors = DescriptorCache(store: store, transport: client)
         var deliverySettings = DeliveryService.Settings()
         deliverySettings.backoff = Backoff(
-            initialSeconds: Double(configuration.delivery.backoffInitialSeconds), capSeconds: Double(configuration.delivery.backoffMaxSeconds))
+            initialSeconds: Double(configuration.delivery.backoffInitialSeconds),
+            capSeconds: Double(configuration.delivery.backoffMaxSeconds)
+        )
         deliverySettings.parkingAgeSeconds = Int64(configuration.delivery.parkingAgeSeconds)
         deliverySettings.maxBatchMessages = configuration.limits.maxBatchMessages
         deliverySettings.maxBatchBytes = configuration.limits.maxBatchBytes
         delivery = DeliveryService(
-            store: store, signal: store.outboxSignal, state: state, transport: client, descriptors: descriptors, settings: deliverySettings,
-            logger: logger)
+            store: store,
+            signal: store.outboxSignal,
+            state: state,
+            transport: client,
+            descriptors: descriptors,
+            settings: deliverySettings,
+            logger: logger
+        )
         checkpoints = AuditCheckpointService(
-            store: store, file: AuditCheckpointFile(path: configuration.storage.auditCheckpoints), state: state, logger: logger)
+            store: store,
+            file: AuditCheckpointFile(path: configuration.storage.auditCheckpoints),
+            state: state,
+            logger: logger
+        )
 
         let router = Router(context: HubRequestContext.self)
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         var registry = MessageHandlerRegistry()
         registry.register(SealedOfferHandler(keyring: keyring, ownOIN: configuration.identity.oin), for: .referralOffer)
         FederationAPI(
-            store: store, state: state, registry: registry, publisher: publisher, delivery: delivery,
-            limits: configuration.limits, logger: logger
+            store: store,
+            state: state,
+            registry: registry,
+            publisher: publisher,
+            delivery: delivery,
+            limits: configuration.limits,
+            logger: logger
         ).register(on: router)
         let facts = self.facts
         OperatorAPI(
-            store: store, state: state, delivery: delivery, checkpoints: checkpoints, certificates: { facts.value },
-            messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds), logger: logger
+            store: store,
+            state: state,
+            delivery: delivery,
+            checkpoints: checkpoints,
+            certificates: { facts.value },
+            messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds),
+            logger: logger
         ).register(on: router)
 
         let state = self.state
@@ -97,13 +136,24 @@ public final class HubNodeRuntime: Sendable {
                 configuration: .init(
                     additionalChannelHandlers: [HeaderLimitHandler()],
                     idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)),
-                    httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes)))
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: limits.maxHeaderBytes,
+                        maxHeaderListSize: limits.maxHeaderBytes
+                    )
+                )
+            )
             return HubChildChannel(
-                http: http, tls: tlsBox, limiter: HandshakeLimiter(maximumPerAddress: limits.maxHandshakesPerAddress),
-                registry: connections, classify: { peer in NodeMaterial.classify(peer, snapshot: state.snapshot) })
+                http: http,
+                tls: tlsBox,
+                limiter: HandshakeLimiter(maximumPerAddress: limits.maxHandshakesPerAddress),
+                registry: connections,
+                classify: { peer in NodeMaterial.classify(peer, snapshot: state.snapshot) }
+            )
         }
         let appConfiguration = ApplicationConfiguration(
-            address: .hostname(configuration.listen.address, port: configuration.listen.port), serverName: nil)
+            address: .hostname(configuration.listen.address, port: configuration.listen.port),
+            serverName: nil
+        )
         let logger = self.logger
         application = Application(
             responder: router.buildResponder(),
@@ -113,9 +163,14 @@ public final class HubNodeRuntime: Sendable {
                 let address = channel.localAddress
                 logger.notice(
                     "ready",
-                    metadata: ["address": "\(address?.ipAddress ?? "?")", "port": "\(address?.port ?? 0)", "oin": "\(state.snapshot.identity.oin)"])
+                    metadata: [
+                        "address": "\(address?.ipAddress ?? "?")", "port": "\(address?.port ?? 0)",
+                        "oin": "\(state.snapshot.identity.oin)",
+                    ]
+                )
             },
-            logger: logger)
+            logger: logger
+        )
     }
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests
@@ -127,7 +182,8 @@ public final class HubNodeRuntime: Sendable {
                 .init(service: application),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
+            logger: logger
+        )
         configuration.maximumGracefulShutdownDuration = .seconds(10)
         configuration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
@@ -146,18 +202,30 @@ public final class HubNodeRuntime: Sendable {
             tlsBox.replace(with: material.serverTLS)
             try client.replaceTLSContext(material.clientTLS)
             publisher.invalidate()
-            facts.value = OperatorAPI.CertificateFacts(certificateNotAfter: material.certificateNotAfter, crlNextUpdates: material.crlNextUpdates)
+            facts.value = OperatorAPI.CertificateFacts(
+                certificateNotAfter: material.certificateNotAfter,
+                crlNextUpdates: material.crlNextUpdates
+            )
             let snapshot = material.snapshot
             let closed = connections.closeConnections { chain in
                 guard (try? material.serverTLS.verify(peerChain: chain)) != nil else { return true }
-                if case .unknownPeer = NodeMaterial.classify(TLSPeerLite.peer(chain: chain, context: material.serverTLS), snapshot: snapshot) {
+                if case .unknownPeer = NodeMaterial.classify(
+                    TLSPeerLite.peer(chain: chain, context: material.serverTLS),
+                    snapshot: snapshot
+                ) {
                     return true
                 }
                 return false
             }
             let now = NodeClock.now()
             try await store.write { db in
-                try AuditLog.append(.object(["closed_connections": .integer(Int64(closed))]), actor: "node", action: "node.reload", at: now, in: db)
+                try AuditLog.append(
+                    .object(["closed_connections": .integer(Int64(closed))]),
+                    actor: "node",
+                    action: "node.reload",
+                    at: now,
+                    in: db
+                )
             }
             logger.notice("reloaded certificates, keys, CRLs and peers", metadata: ["closed_connections": "\(closed)"])
         } catch {
@@ -189,8 +257,15 @@ enum TLSPeerLite {
         let leaf = chain.first.flatMap { try? Certificate(der: $0) }
         let bundle = (try? context.verify(peerChain: chain)) ?? .federation
         return TLSPeer(
-            chain: chain, oin: leaf?.oin, commonName: leaf?.subjectCommonName, uris: leaf?.sanURIs ?? [],
-            dnsNames: leaf?.sanDNSNames ?? [], spkiSHA256: leaf?.spkiSHA256 ?? [], rootSHA256: [], trustBundle: bundle)
+            chain: chain,
+            oin: leaf?.oin,
+            commonName: leaf?.subjectCommonName,
+            uris: leaf?.sanURIs ?? [],
+            dnsNames: leaf?.sanDNSNames ?? [],
+            spkiSHA256: leaf?.spkiSHA256 ?? [],
+            rootSHA256: [],
+            trustBundle: bundle
+        )
     }
 }
 
@@ -213,7 +288,11 @@ struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let logger: Logger
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         let caller = context.connection?.caller.description ?? "-"
         do {
@@ -229,10 +308,17 @@ struct RequestLogMiddleware: RouterMiddleware {
         }
     }
 
-    private func log(_ request: Request, status: Int, caller: String, start: ContinuousClock.Instant, code: String? = nil) {
+    private func log(
+        _ request: Request,
+        status: Int,
+        caller: String,
+        start: ContinuousClock.Instant,
+        code: String? = nil
+    ) {
         let ms = (ContinuousClock.now - start).components
         var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)", "caller": "\(caller)",
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "caller": "\(caller)",
             "ms": "\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000)",
         ]
         if let code { metadata["code"] = "\(code)" }

@@ -32,8 +32,15 @@ public struct NodeIdentity: Sendable {
         at now: Int64
     ) throws -> String {
         let payload = ReceiptPayload(
-            jti: HubUUID.v7(), iss: oin, aud: peerOIN, iat: now, ref: ref, refJTI: refJTI,
-            status: status, reason: reason)
+            jti: HubUUID.v7(),
+            iss: oin,
+            aud: peerOIN,
+            iat: now,
+            ref: ref,
+            refJTI: refJTI,
+            status: status,
+            reason: reason
+        )
         return try signer.sign(encoding: payload, typ: .receipt)
     }
 
@@ -46,7 +53,15 @@ public struct NodeIdentity: Sendable {
         lifetime: Int64,
         jti: String = HubUUID.v7()
     ) throws -> (jws: String, jti: String, hash: String) {
-        let payload = MessagePayload(type: type.rawValue, jti: jti, iss: oin, aud: peerOIN, iat: now, exp: now + lifetime, body: body)
+        let payload = MessagePayload(
+            type: type.rawValue,
+            jti: jti,
+            iss: oin,
+            aud: peerOIN,
+            iat: now,
+            exp: now + lifetime,
+            body: body
+        )
         let jws = try signer.sign(encoding: payload, typ: .message)
         return (jws, jti, CompactJWS.hash(jws))
     }

@@ -26,24 +26,40 @@ public struct NodeMaterial: Sendable {
             }
         }
         func loading<T>(_ key: String, _ body: () throws -> T) throws -> T {
-            do { return try body() } catch let error as HubProtocolError { throw HubProtocolError(error.code, "\(key): \(error.message)") }
+            do { return try body() } catch let error as HubProtocolError {
+                throw HubProtocolError(error.code, "\(key): \(error.message)")
+            }
         }
-        let chain = try loading("tls.certificate") { try Certificate.loadPEMBundle(read(tls.certificate, "tls.certificate")) }
-        let signingChain = try tls.signingCertificate.map { path in
-            try loading("tls.signing_certificate") { try Certificate.loadPEMBundle(read(path, "tls.signing_certificate")) }
-        } ?? chain
+        let chain = try loading("tls.certificate") {
+            try Certificate.loadPEMBundle(read(tls.certificate, "tls.certificate"))
+        }
+        let signingChain =
+            try tls.signingCertificate.map { path in
+                try loading("tls.signing_certificate") {
+                    try Certificate.loadPEMBundle(read(path, "tls.signing_certificate"))
+                }
+            } ?? chain
         let signingKey = try loading(tls.signingKey == nil ? "tls.key" : "tls.signing_key") {
             try SecretFile.loadPrivateKey(path: tls.signingKey ?? tls.key)
         }
-        let withoutRoot = signingChain.count > 1 && signingChain.last?.isSelfSigned == true ? Array(signingChain.dropLast()) : signingChain
+        let withoutRoot =
+            signingChain.count > 1 && signingChain.last?.isSelfSigned == true
+            ? Array(signingChain.dropLast()) : signingChain
         let signer = try loading("tls.signing_certificate") { try JWSSigner(key: signingKey, chain: withoutRoot) }
         let identity = try loading("identity.oin") {
             try NodeIdentity(
-                oin: configuration.identity.oin, name: configuration.identity.name,
-                municipalityCode: configuration.identity.municipalityCode, signer: signer)
+                oin: configuration.identity.oin,
+                name: configuration.identity.name,
+                municipalityCode: configuration.identity.municipalityCode,
+                signer: signer
+            )
         }
-        let federationRoots = try loading("tls.federation_ca") { try Certificate.loadPEMBundle(read(tls.federationCA, "tls.federation_ca")) }
-        let localRoots = try loading("tls.local_ca") { try Certificate.loadPEMBundle(read(tls.localCA, "tls.local_ca")) }
+        let federationRoots = try loading("tls.federation_ca") {
+            try Certificate.loadPEMBundle(read(tls.federationCA, "tls.federation_ca"))
+        }
+        let localRoots = try loading("tls.local_ca") {
+            try Certificate.loadPEMBundle(read(tls.localCA, "tls.local_ca"))
+        }
         let crls = try tls.crls.map { path in try loading("tls.crls") { try CRL(pem: read(path, "tls.crls")) } }
         let federationDNs = Set(federationRoots.map(\.subjectDN))
         let federation = try loading("tls.federation_ca") {
@@ -53,13 +69,21 @@ public struct NodeMaterial: Sendable {
             try TrustBundle(roots: localRoots, crls: crls.filter { !federationDNs.contains($0.issuerDN) })
         }
         let tlsConfiguration = TLSConfiguration(
-            certificateChain: .file(tls.certificate), privateKey: .file(tls.key), federationRoots: .file(tls.federationCA),
-            localRoots: .file(tls.localCA), crls: tls.crls.map { .file($0) },
-            handshakeTimeout: .seconds(configuration.limits.handshakeTimeoutSeconds))
+            certificateChain: .file(tls.certificate),
+            privateKey: .file(tls.key),
+            federationRoots: .file(tls.federationCA),
+            localRoots: .file(tls.localCA),
+            crls: tls.crls.map { .file($0) },
+            handshakeTimeout: .seconds(configuration.limits.handshakeTimeoutSeconds)
+        )
         let clientConfiguration = TLSConfiguration(
-            certificateChain: .file(tls.certificate), privateKey: .file(tls.key), federationRoots: .file(tls.federationCA),
-            localRoots: nil, crls: crls.filter { federationDNs.contains($0.issuerDN) }.map { .pem($0.pem) },
-            handshakeTimeout: .seconds(configuration.limits.handshakeTimeoutSeconds))
+            certificateChain: .file(tls.certificate),
+            privateKey: .file(tls.key),
+            federationRoots: .file(tls.federationCA),
+            localRoots: nil,
+            crls: crls.filter { federationDNs.contains($0.issuerDN) }.map { .pem($0.pem) },
+            handshakeTimeout: .seconds(configuration.limits.handshakeTimeoutSeconds)
+        )
         let serverTLS: TLSContext
         let clientTLS: TLSContext
         do {
@@ -70,13 +94,27 @@ public struct NodeMaterial: Sendable {
         }
         var peers: [PeerEndpoint] = []
         for peer in configuration.peers {
-            peers.append(PeerEndpoint(name: peer.name, oin: peer.oin, host: peer.endpoint.host, port: peer.endpoint.port))
+            peers.append(
+                PeerEndpoint(name: peer.name, oin: peer.oin, host: peer.endpoint.host, port: peer.endpoint.port)
+            )
         }
         let snapshot = NodeState.Snapshot(
-            identity: identity, peers: peers, federation: federation, local: local, skew: Int64(configuration.clockSkewSeconds))
+            identity: identity,
+            peers: peers,
+            federation: federation,
+            local: local,
+            skew: Int64(configuration.clockSkewSeconds)
+        )
         return NodeMaterial(
-            snapshot: snapshot, serverTLS: serverTLS, clientTLS: clientTLS, certificateNotAfter: chain[0].notAfter,
-            crlNextUpdates: Dictionary(crls.compactMap { c in c.nextUpdate.map { (c.issuerDN, $0) } }, uniquingKeysWith: { a, _ in a }))
+            snapshot: snapshot,
+            serverTLS: serverTLS,
+            clientTLS: clientTLS,
+            certificateNotAfter: chain[0].notAfter,
+            crlNextUpdates: Dictionary(
+                crls.compactMap { c in c.nextUpdate.map { (c.issuerDN, $0) } },
+                uniquingKeysWith: { a, _ in a }
+            )
+        )
     }
 
     /// Decides who a verified TLS client is (PROTOCOL §1).

@@ -1,5 +1,5 @@
-internal import Synchronization
 public import HubProtocol
+internal import Synchronization
 
 /// What the node currently trusts and who it talks to, swapped whole when
 /// certificates, keys, CRLs or peers are reloaded (SIGHUP). Readers take a
@@ -19,7 +19,13 @@ public final class NodeState: Sendable {
         public var skew: Int64
 
         /// Makes a snapshot.
-        public init(identity: NodeIdentity, peers: [PeerEndpoint], federation: TrustBundle, local: TrustBundle, skew: Int64 = 300) {
+        public init(
+            identity: NodeIdentity,
+            peers: [PeerEndpoint],
+            federation: TrustBundle,
+            local: TrustBundle,
+            skew: Int64 = 300
+        ) {
             self.identity = identity
             self.peers = Dictionary(peers.map { ($0.oin, $0) }, uniquingKeysWith: { a, _ in a })
             self.federation = federation

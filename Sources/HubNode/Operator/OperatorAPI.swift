@@ -1,7 +1,7 @@
+import GRDB
+import HubProtocol
 public import Hummingbird
 public import Logging
-import HubProtocol
-import GRDB
 
 /// The operators' endpoints (role `operator`, docs/openapi.yaml): status,
 /// peers, the outbox, alerts and the audit chain. Every action is audited.
@@ -31,8 +31,13 @@ public struct OperatorAPI: Sendable {
 
     /// Makes the API.
     public init(
-        store: NodeStore, state: NodeState, delivery: DeliveryService, checkpoints: AuditCheckpointService,
-        certificates: @escaping @Sendable () -> CertificateFacts, messageLifetime: Int64, logger: Logger,
+        store: NodeStore,
+        state: NodeState,
+        delivery: DeliveryService,
+        checkpoints: AuditCheckpointService,
+        certificates: @escaping @Sendable () -> CertificateFacts,
+        messageLifetime: Int64,
+        logger: Logger,
         clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store
@@ -51,11 +56,19 @@ public struct OperatorAPI: Sendable {
         router.route(.get, "/v1/local/peers") { _, _ in try await peers() }
         router.route(.post, "/v1/local/peers/{oin}/reset-backoff") { _, context in
             let oin = try context.parameters.require("oin")
-            guard state.snapshot.peers[oin] != nil else { throw HubHTTPError(.notFound, "unknown_peer", "no configured peer has that OIN") }
+            guard state.snapshot.peers[oin] != nil else {
+                throw HubHTTPError(.notFound, "unknown_peer", "no configured peer has that OIN")
+            }
             let now = clock()
             try await store.write { db in
                 try PeerStates.resetBackoff(destination: oin, in: db)
-                try AuditLog.append(.object(["peer": .string(oin)]), actor: Self.actor(context), action: "operator.peer.reset_backoff", at: now, in: db)
+                try AuditLog.append(
+                    .object(["peer": .string(oin)]),
+                    actor: Self.actor(context),
+                    action: "operator.peer.reset_backoff",
+                    at: now,
+                    in: db
+                )
             }
             await delivery.peerContactedUs(oin)
             // Deliver now, whatever the backoff said.
@@ -68,7 +81,11 @@ public struct OperatorAPI: Sendable {
                 throw HubHTTPError.badRequest("invalid_parameter", "state must be parked, queued or delivered")
             }
             let rows = try await store.read { db in
-                try OutboxRow.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT 1000", arguments: [which])
+                try OutboxRow.fetchAll(
+                    db,
+                    sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT 1000",
+                    arguments: [which]
+                )
             }
             return jsonResponse(.object(["messages": .array(rows.map(Self.describe))]))
         }
@@ -81,11 +98,19 @@ public struct OperatorAPI: Sendable {
             let now = clock()
             try await mapStoreErrors {
                 try await store.write { db in
-                    guard let row = try Outbox.row(id: id, in: db) else { throw StoreError(.notFound, "no such message") }
+                    guard let row = try Outbox.row(id: id, in: db) else {
+                        throw StoreError(.notFound, "no such message")
+                    }
                     try Outbox.drop(id: id, in: db)
                     try AuditLog.append(
-                        .object(["outbox_id": .integer(id), "hash": .string(row.hash), "peer": .string(row.destinationOIN)]),
-                        actor: Self.actor(context), action: "operator.outbox.drop", at: now, in: db)
+                        .object([
+                            "outbox_id": .integer(id), "hash": .string(row.hash), "peer": .string(row.destinationOIN),
+                        ]),
+                        actor: Self.actor(context),
+                        action: "operator.outbox.drop",
+                        at: now,
+                        in: db
+                    )
                 }
             }
             return jsonResponse(.object(["id": .integer(id), "dropped": .bool(true)]))
@@ -100,8 +125,10 @@ public struct OperatorAPI: Sendable {
                                 "id": .integer($0.id ?? 0), "at": .integer($0.at), "kind": .string($0.kind.rawValue),
                                 "peer": $0.peerOIN.map { .string($0) } ?? .null, "detail": .string($0.detail),
                             ])
-                        })
-                ]))
+                        }
+                    )
+                ])
+            )
         }
         router.route(.get, "/v1/local/audit/verify") { _, context in
             let now = clock()
@@ -115,7 +142,11 @@ public struct OperatorAPI: Sendable {
                 let result = try AuditLog.verify(against: marks, in: db)
                 try AuditLog.append(
                     .object(["intact": .bool(result.isIntact), "entries": .integer(Int64(result.entriesChecked))]),
-                    actor: Self.actor(context), action: "operator.audit.verify", at: now, in: db)
+                    actor: Self.actor(context),
+                    action: "operator.audit.verify",
+                    at: now,
+                    in: db
+                )
                 return result
             }
             var body: [String: JSONValue] = [
@@ -136,7 +167,8 @@ public struct OperatorAPI: Sendable {
         let facts = certificates()
         let (depth, oldest, parked, peerRows, alerts) = try await store.read { db in
             (
-                try Outbox.depth(in: db), try Outbox.oldestUndeliveredAge(now: now, in: db), try Outbox.parkedCount(in: db),
+                try Outbox.depth(in: db), try Outbox.oldestUndeliveredAge(now: now, in: db),
+                try Outbox.parkedCount(in: db),
                 try PeerStates.all(in: db), try Alerts.open(in: db).count
             )
         }
@@ -161,7 +193,8 @@ public struct OperatorAPI: Sendable {
                 "queue_depth": .integer(Int64(depth.values.reduce(0, +))),
                 "oldest_undelivered_age_seconds": oldest.map { .integer($0) } ?? .null,
                 "parked": .integer(Int64(parked)), "open_alerts": .integer(Int64(alerts)), "peers": .array(peers),
-            ]))
+            ])
+        )
     }
 
     func peers() async throws -> Response {
@@ -173,12 +206,22 @@ public struct OperatorAPI: Sendable {
         let states = Dictionary(rows.map { ($0.destinationOIN, $0) }, uniquingKeysWith: { a, _ in a })
         let byPeer = Dictionary(descriptors.map { ($0.peerOIN, $0) }, uniquingKeysWith: { a, _ in a })
         let list: [JSONValue] = snapshot.peers.values.sorted { $0.name < $1.name }.map { peer in
-            var entry: [String: JSONValue] = ["name": .string(peer.name), "oin": .string(peer.oin), "endpoint": .string(peer.url)]
-            if let row = byPeer[peer.oin], let payload = try? DescriptorCache.check(row.jws, peer: peer, verifier: snapshot.verifier, now: min(now, row.exp - 1)) {
+            var entry: [String: JSONValue] = [
+                "name": .string(peer.name), "oin": .string(peer.oin), "endpoint": .string(peer.url),
+            ]
+            if let row = byPeer[peer.oin],
+                let payload = try? DescriptorCache.check(
+                    row.jws,
+                    peer: peer,
+                    verifier: snapshot.verifier,
+                    now: min(now, row.exp - 1)
+                )
+            {
                 entry["descriptor"] = .object([
                     "name": .string(payload.name), "municipality_code": .string(payload.municipalityCode),
                     "capabilities": .array(payload.capabilities.map { .string($0) }), "exp": .integer(payload.exp),
-                    "fetched_at": .integer(row.fetchedAt), "enc_kids": .array(payload.encKeys.map { .string($0.kid ?? "") }),
+                    "fetched_at": .integer(row.fetchedAt),
+                    "enc_kids": .array(payload.encKeys.map { .string($0.kid ?? "") }),
                 ])
             } else {
                 entry["descriptor"] = .null
@@ -200,7 +243,9 @@ public struct OperatorAPI: Sendable {
     func retry(id: Int64, actor: String) async throws -> Response {
         let snapshot = state.snapshot
         let now = clock()
-        let resignReasons: Set<String> = ["not_yet_valid", "expired", "jti_conflict", "unknown_type", "invalid_body", "unknown_key", "invalid_state"]
+        let resignReasons: Set<String> = [
+            "not_yet_valid", "expired", "jti_conflict", "unknown_type", "invalid_body", "unknown_key", "invalid_state",
+        ]
         let resigned: Bool = try await mapStoreErrors {
             try await store.write { db in
                 guard let row = try Outbox.row(id: id, in: db) else { throw StoreError(.notFound, "no such message") }
@@ -209,13 +254,26 @@ public struct OperatorAPI: Sendable {
                 if resignReasons.contains(row.parkedReason ?? ""), let type = MessageType(rawValue: row.type),
                     let body = try? JSONParser.parse(Array(row.bodyJSON.utf8))
                 {
-                    let signed = try snapshot.identity.signMessage(type: type, body: body, to: row.destinationOIN, at: now, lifetime: messageLifetime)
+                    let signed = try snapshot.identity.signMessage(
+                        type: type,
+                        body: body,
+                        to: row.destinationOIN,
+                        at: now,
+                        lifetime: messageLifetime
+                    )
                     replacement = Outbox.Resigned(jti: signed.jti, hash: signed.hash, jws: signed.jws)
                 }
                 try Outbox.retry(id: id, resigned: replacement, at: now, notifying: store.outboxSignal, in: db)
                 try AuditLog.append(
-                    .object(["outbox_id": .integer(id), "peer": .string(row.destinationOIN), "resigned": .bool(replacement != nil)]),
-                    actor: actor, action: "operator.outbox.retry", at: now, in: db)
+                    .object([
+                        "outbox_id": .integer(id), "peer": .string(row.destinationOIN),
+                        "resigned": .bool(replacement != nil),
+                    ]),
+                    actor: actor,
+                    action: "operator.outbox.retry",
+                    at: now,
+                    in: db
+                )
                 return replacement != nil
             }
         }
@@ -248,7 +306,8 @@ public struct OperatorAPI: Sendable {
 
     static func describe(_ row: OutboxRow) -> JSONValue {
         .object([
-            "id": .integer(row.id ?? 0), "peer": .string(row.destinationOIN), "type": .string(row.type), "jti": .string(row.jti),
+            "id": .integer(row.id ?? 0), "peer": .string(row.destinationOIN), "type": .string(row.type),
+            "jti": .string(row.jti),
             "hash": .string(row.hash), "created_at": .integer(row.createdAt), "attempts": .integer(Int64(row.attempts)),
             "state": .string(row.state.rawValue), "parked_reason": row.parkedReason.map { .string($0) } ?? .null,
             "last_error": row.lastError.map { .string($0) } ?? .null,

@@ -23,6 +23,7 @@ extension StoreMigrations {
                 CREATE TRIGGER inbox_usage_delete AFTER DELETE ON inbox BEGIN
                     UPDATE inbox_usage SET bytes = bytes - COALESCE(length(OLD.jws), 0) WHERE peer_oin = OLD.peer_oin;
                 END;
-                """)
+                """
+        )
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import NIOHTTP1
 import HubNode
 import HubProtocol
+import NIOHTTP1
 
 /// How `hubctl` reaches its own node: flags, else `HUB_*` environment
 /// variables, else a profile file (`key: value` lines), so people need not
@@ -23,7 +23,11 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("node-oin"), help: "The OIN the node's certificate must carry (env HUB_NODE_OIN).")
     var nodeOIN: String?
 
-    @Option(name: .long, help: "A profile file with lines node:, cert:, key:, ca:, node_oin: (env HUB_PROFILE; default ~/.config/hubctl/profile).")
+    @Option(
+        name: .long,
+        help:
+            "A profile file with lines node:, cert:, key:, ca:, node_oin: (env HUB_PROFILE; default ~/.config/hubctl/profile)."
+    )
     var profile: String?
 
     @Flag(name: .long, help: "Print JSON for scripts instead of tables.")
@@ -65,8 +69,10 @@ struct NodeOptions: ParsableArguments {
         if let oin, !OIN.isValid(oin) { throw CommandError("--node-oin: not an OIN (20 digits)") }
         return Resolved(
             endpoint: ClientEndpoint(host: endpoint.host, port: endpoint.port, expectedOIN: oin),
-            cert: try pick(cert, "HUB_CERT", "cert", "cert"), key: try pick(key, "HUB_KEY", "key", "key"),
-            ca: try pick(ca, "HUB_CA", "ca", "ca"))
+            cert: try pick(cert, "HUB_CERT", "cert", "cert"),
+            key: try pick(key, "HUB_KEY", "key", "key"),
+            ca: try pick(ca, "HUB_CA", "ca", "ca")
+        )
     }
 
     /// Calls the node and returns the JSON answer, or throws a one-line error.
@@ -77,7 +83,11 @@ struct NodeOptions: ParsableArguments {
             context = try TLSContext(
                 role: .client,
                 configuration: TLSConfiguration(
-                    certificateChain: .file(settings.cert), privateKey: .file(settings.key), federationRoots: .file(settings.ca)))
+                    certificateChain: .file(settings.cert),
+                    privateKey: .file(settings.key),
+                    federationRoots: .file(settings.ca)
+                )
+            )
         } catch {
             throw CommandError("cannot use --cert/--key/--ca: \(error)")
         }
@@ -85,8 +95,12 @@ struct NodeOptions: ParsableArguments {
         let response: ClientResponse
         do {
             response = try await client.request(
-                method == .get ? .GET : .POST, path: path, body: body.map { JCS.serialize($0) }, to: settings.endpoint,
-                idempotent: method == .get)
+                method == .get ? .GET : .POST,
+                path: path,
+                body: body.map { JCS.serialize($0) },
+                to: settings.endpoint,
+                idempotent: method == .get
+            )
             try? await client.shutdown()
         } catch {
             try? await client.shutdown()

@@ -5,7 +5,8 @@ import HubProtocol
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Identity, certificate and CRL expiry, peers, queue depth, oldest undelivered message, parked messages."
+        abstract:
+            "Identity, certificate and CRL expiry, peers, queue depth, oldest undelivered message, parked messages."
     )
 
     @OptionGroup var node: NodeOptions
@@ -22,10 +23,19 @@ struct StatusCommand: AsyncParsableCommand {
             let t = next.intValue ?? 0
             print("CRL of \(issuer): next update \(t < now ? "OVERDUE since" : "in") \(humanSeconds(abs(t - now)))")
         }
-        print("queue: \(s["queue_depth"]?.cell ?? "0") message(s); oldest undelivered: \(s["oldest_undelivered_age_seconds"]?.intValue.map(humanSeconds) ?? "-"); parked: \(s["parked"]?.cell ?? "0"); open alerts: \(s["open_alerts"]?.cell ?? "0")")
+        print(
+            "queue: \(s["queue_depth"]?.cell ?? "0") message(s); oldest undelivered: \(s["oldest_undelivered_age_seconds"]?.intValue.map(humanSeconds) ?? "-"); parked: \(s["parked"]?.cell ?? "0"); open alerts: \(s["open_alerts"]?.cell ?? "0")"
+        )
         var table = Table("PEER", "OIN", "QUEUED", "REACHABLE", "FAILED", "LAST ERROR")
         for p in s["peers"]?.arrayValue ?? [] {
-            table.add(p["name"]?.cell ?? "", p["oin"]?.cell ?? "", p["queued"]?.cell ?? "", p["reachable"]?.cell ?? "", p["failed_attempts"]?.cell ?? "", p["last_error"]?.cell ?? "")
+            table.add(
+                p["name"]?.cell ?? "",
+                p["oin"]?.cell ?? "",
+                p["queued"]?.cell ?? "",
+                p["reachable"]?.cell ?? "",
+                p["failed_attempts"]?.cell ?? "",
+                p["last_error"]?.cell ?? ""
+            )
         }
         print(table.render())
     }
@@ -53,15 +63,30 @@ struct PeersCommand: AsyncParsableCommand {
         }
         let answer = try await node.call(.get, "/v1/local/peers")
         if node.json { return printJSON(answer) }
-        var table = Table("PEER", "OIN", "ENDPOINT", "CAPABILITIES", "DESCRIPTOR EXP", "FAILED", "NEXT ATTEMPT", "LAST ERROR")
+        var table = Table(
+            "PEER",
+            "OIN",
+            "ENDPOINT",
+            "CAPABILITIES",
+            "DESCRIPTOR EXP",
+            "FAILED",
+            "NEXT ATTEMPT",
+            "LAST ERROR"
+        )
         for p in answer["peers"]?.arrayValue ?? [] {
             let d = p["descriptor"]
             let b = p["backoff"]
             let next = b?["next_attempt_at"]?.intValue ?? 0
             table.add(
-                p["name"]?.cell ?? "", p["oin"]?.cell ?? "", p["endpoint"]?.cell ?? "", d?["capabilities"]?.cell ?? "-",
-                d?["exp"]?.intValue.map(Time.iso) ?? "-", b?["failed_attempts"]?.cell ?? "0", next > 0 ? Time.iso(next) : "-",
-                b?["last_error"]?.cell ?? "-")
+                p["name"]?.cell ?? "",
+                p["oin"]?.cell ?? "",
+                p["endpoint"]?.cell ?? "",
+                d?["capabilities"]?.cell ?? "-",
+                d?["exp"]?.intValue.map(Time.iso) ?? "-",
+                b?["failed_attempts"]?.cell ?? "0",
+                next > 0 ? Time.iso(next) : "-",
+                b?["last_error"]?.cell ?? "-"
+            )
         }
         print(table.render())
     }
@@ -78,7 +103,13 @@ struct AlertsCommand: AsyncParsableCommand {
         if node.json { return printJSON(answer) }
         var table = Table("ID", "AT", "KIND", "PEER", "DETAIL")
         for a in answer["alerts"]?.arrayValue ?? [] {
-            table.add(a["id"]?.cell ?? "", a["at"]?.intValue.map(Time.iso) ?? "", a["kind"]?.cell ?? "", a["peer"]?.cell ?? "", a["detail"]?.cell ?? "")
+            table.add(
+                a["id"]?.cell ?? "",
+                a["at"]?.intValue.map(Time.iso) ?? "",
+                a["kind"]?.cell ?? "",
+                a["peer"]?.cell ?? "",
+                a["detail"]?.cell ?? ""
+            )
         }
         print(table.render())
     }

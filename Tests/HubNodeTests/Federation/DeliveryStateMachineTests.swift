@@ -17,8 +17,12 @@ import Testing
         var m = DeliveryStateMachine()
         let actions = m.batchFinished(
             count: 3,
-            outcome: .receipts([.accepted(receipt: "r0"), .rejected(reason: .invalidBody, receipt: "r1"), .transient(reason: .notYetValid, receipt: "r2")]),
-            unit: 0.5)
+            outcome: .receipts([
+                .accepted(receipt: "r0"), .rejected(reason: .invalidBody, receipt: "r1"),
+                .transient(reason: .notYetValid, receipt: "r2"),
+            ]),
+            unit: 0.5
+        )
         #expect(actions.contains(.markDelivered(index: 0, receipt: "r0")))
         #expect(actions.contains(.park(index: 1, reason: "invalid_body", receipt: "r1")))
         #expect(actions.contains(.keepQueued(index: 2, lastError: "rejected not_yet_valid (transient)")))
@@ -35,7 +39,11 @@ import Testing
         #expect(m.batchLimit == 50)
         _ = m.batchFinished(count: 50, outcome: .status(413, retryAfterSeconds: nil), unit: 0)
         #expect(m.batchLimit == 25)
-        #expect(m.batchFinished(count: 1, outcome: .status(413, retryAfterSeconds: nil), unit: 0) == [.park(index: 0, reason: "too_large", receipt: nil)])
+        #expect(
+            m.batchFinished(count: 1, outcome: .status(413, retryAfterSeconds: nil), unit: 0) == [
+                .park(index: 0, reason: "too_large", receipt: nil)
+            ]
+        )
         #expect(m.batchLimit == 100)
     }
 
@@ -48,7 +56,11 @@ import Testing
         var m = DeliveryStateMachine()
         var ceilings: [Double] = []
         for _ in 0..<5 {
-            if case .scheduleRetry(let after, _) = m.batchFinished(count: 1, outcome: .unknown("connection refused"), unit: 0.999_999).first {
+            if case .scheduleRetry(let after, _) = m.batchFinished(
+                count: 1,
+                outcome: .unknown("connection refused"),
+                unit: 0.999_999
+            ).first {
                 ceilings.append(after.rounded())
             }
         }

@@ -21,7 +21,10 @@ import Testing
                 let info = ConnectionInfo(caller: caller, excess: false, spkiSHA256: [])
                 do {
                     try RouteTable.authorize(info, for: rule)
-                    #expect(audience.map(rule.audiences.contains) == true, "\(name) was let into \(rule.method) \(rule.path)")
+                    #expect(
+                        audience.map(rule.audiences.contains) == true,
+                        "\(name) was let into \(rule.method) \(rule.path)"
+                    )
                 } catch {
                     #expect(error.status == .forbidden)
                     if audience == nil {
@@ -49,13 +52,19 @@ import Testing
         let rule = RouteTable.rule(.get, "/v1/descriptor")!
         #expect(throws: HubHTTPError.self) { try RouteTable.authorize(nil, for: rule) }
         do {
-            try RouteTable.authorize(ConnectionInfo(caller: .notAllowed(reason: "two roles"), excess: false, spkiSHA256: []), for: rule)
+            try RouteTable.authorize(
+                ConnectionInfo(caller: .notAllowed(reason: "two roles"), excess: false, spkiSHA256: []),
+                for: rule
+            )
             Issue.record("accepted")
         } catch {
             #expect(error.code == "certificate_not_allowed" && error.status == .forbidden)
         }
         do {
-            try RouteTable.authorize(ConnectionInfo(caller: .peer(oin: "99990000000000000001"), excess: true, spkiSHA256: []), for: rule)
+            try RouteTable.authorize(
+                ConnectionInfo(caller: .peer(oin: "99990000000000000001"), excess: true, spkiSHA256: []),
+                for: rule
+            )
             Issue.record("accepted")
         } catch {
             #expect(error.code == "too_many_connections" && error.status == .tooManyRequests && error.closeConnection)
@@ -65,6 +74,14 @@ import Testing
     @Test func errorBodiesHaveTheProtocolShape() throws {
         let error = HubHTTPError(.forbidden, "unknown_peer", "this node's OIN is not a configured peer here")
         let value = try JSONParser.parse(error.body)
-        #expect(value == .object(["error": .object(["code": .string("unknown_peer"), "message": .string("this node's OIN is not a configured peer here")])]))
+        #expect(
+            value
+                == .object([
+                    "error": .object([
+                        "code": .string("unknown_peer"),
+                        "message": .string("this node's OIN is not a configured peer here"),
+                    ])
+                ])
+        )
     }
 }

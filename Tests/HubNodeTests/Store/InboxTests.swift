@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import HubProtocol
 import Testing
@@ -160,5 +161,44 @@ struct InboxTests {
             )
             #expect(try store.read { try Inbox.count(peer: S.zwolle, receivedFrom: 0, to: 1_750_000_000, in: $0) } == 0)
         }
+    }
+}
+
+@Suite struct InboxUsageTests {
+    @Test func storedBytesFollowInsertsAndErasure() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hub-usage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try NodeStore(
+            configuration: StoreConfiguration(path: dir.appendingPathComponent("hub.sqlite").path)
+        )
+        let peer = "99990000000000000001"
+        try store.write { db in
+            for (i, size) in [100, 250].enumerated() {
+                try Inbox.insert(
+                    InboxRow(
+                        hash: String(repeating: "h", count: 42) + "\(i)",
+                        iss: peer,
+                        jti: nil,
+                        reservesJTI: false,
+                        type: "referral.accept",
+                        typ: "hub-msg+jws",
+                        jws: String(repeating: "x", count: size),
+                        receivedAt: 1,
+                        peerOIN: peer,
+                        status: .rejected,
+                        reason: "malformed",
+                        receiptJWS: "r\(i)",
+                        exp: nil
+                    ),
+                    in: db
+                )
+            }
+        }
+        #expect(try store.read { db in try Inbox.storedBytes(peer: peer, in: db) } == 350)
+        try store.write { db in try Inbox.eraseMessage(hash: String(repeating: "h", count: 42) + "1", at: 2, in: db) }
+        #expect(try store.read { db in try Inbox.storedBytes(peer: peer, in: db) } == 100)
+        #expect(try store.read { db in try Inbox.storedBytes(peer: "99990000000000000002", in: db) } == 0)
+        try store.close()
     }
 }

@@ -21,13 +21,19 @@ struct NodeStoreTests {
             let tables = try store.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
-            for table in ["alerts", "audit_log", "descriptors", "inbox", "outbox", "peer_state"] {
+            for table in ["alerts", "audit_log", "descriptors", "inbox", "inbox_usage", "outbox", "peer_state"] {
                 #expect(tables.contains(table), "missing table \(table)")
             }
             let triggers = try store.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
             }
-            #expect(triggers == ["audit_log_next_index", "audit_log_no_delete", "audit_log_no_update"])
+            #expect(
+                triggers == [
+                    "audit_log_next_index", "audit_log_no_delete", "audit_log_no_update", "inbox_usage_delete",
+                    "inbox_usage_insert",
+                    "inbox_usage_update",
+                ]
+            )
             try store.write { db in
                 try Alerts.raise(.staleCRL, detail: "CRL of the test CA is past nextUpdate", at: 1, in: db)
             }

@@ -7,17 +7,38 @@ import Testing
     /// Signs a methodology message from `from` to `to` and puts it in `from`'s
     /// outbox, as the node's own code would (a test peer crafting messages).
     static func enqueue(
-        _ federation: TestFederation, from: TestFederation.Member, to: TestFederation.Member, title: String,
-        iat: Int64? = nil, aud: String? = nil
+        _ federation: TestFederation,
+        from: TestFederation.Member,
+        to: TestFederation.Member,
+        title: String,
+        iat: Int64? = nil,
+        aud: String? = nil
     ) throws -> (jti: String, hash: String) {
         let now = iat ?? Int64(Date().timeIntervalSince1970)
         let body = try JSONValueEncoder().encode(
             MethodologyPublish(
-                docID: HubUUID.v4(), version: 1, title: title, summary: "test", language: "nl", mediaType: .plain,
-                content: "Werkwijze \(title)", license: "CC-BY-4.0", supersedes: nil, tags: []))
+                docID: HubUUID.v4(),
+                version: 1,
+                title: title,
+                summary: "test",
+                language: "nl",
+                mediaType: .plain,
+                content: "Werkwijze \(title)",
+                license: "CC-BY-4.0",
+                supersedes: nil,
+                tags: []
+            )
+        )
         let jti = HubUUID.v7()
         let payload = MessagePayload(
-            type: "methodology.publish", jti: jti, iss: from.oin, aud: aud ?? to.oin, iat: now, exp: now + 86_400, body: body)
+            type: "methodology.publish",
+            jti: jti,
+            iss: from.oin,
+            aud: aud ?? to.oin,
+            iat: now,
+            exp: now + 86_400,
+            body: body
+        )
         let jws = try federation.signer(from).sign(encoding: payload, typ: .message)
         let hash = CompactJWS.hash(jws)
         let sql = """
@@ -30,10 +51,16 @@ import Testing
     }
 
     /// Wakes `member`'s delivery at once (operator endpoint).
-    static func wake(_ federation: TestFederation, _ member: TestFederation.Member, peer: TestFederation.Member) throws {
+    static func wake(_ federation: TestFederation, _ member: TestFederation.Member, peer: TestFederation.Member) throws
+    {
         let answer = try Curl.call(
-            port: federation.ports[member.oin]!, "POST", "/v1/local/peers/\(peer.oin)/reset-backoff", cert: member.operatorCert,
-            key: member.operatorKey, ca: federation.root.url.appendingPathComponent("federation-ca.pem"))
+            port: federation.ports[member.oin]!,
+            "POST",
+            "/v1/local/peers/\(peer.oin)/reset-backoff",
+            cert: member.operatorCert,
+            key: member.operatorKey,
+            ca: federation.root.url.appendingPathComponent("federation-ca.pem")
+        )
         #expect(answer.status == 200, "\(answer.body) \(answer.stderr)")
     }
 
@@ -49,7 +76,8 @@ import Testing
             try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE status = 'accepted'") == 25
         }
         try federation.waitUntil("A marked all 25 delivered") {
-            try federation.count(a, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered' AND receipt_jws IS NOT NULL") == 25
+            try federation.count(a, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered' AND receipt_jws IS NOT NULL")
+                == 25
         }
         // Both sides hold the verbatim JWS: the hash of B's stored bytes is the hash A sent.
         let verifier = JWSVerifier(federation: try TrustBundle(roots: [federation.federationCA.certificate]))
@@ -59,7 +87,10 @@ import Testing
             let receipt = try federation.sql(a, "SELECT receipt_jws FROM outbox WHERE jti = '\(jti)'")
             let verified = try verifier.verify(receipt, typ: .receipt, at: Int64(Date().timeIntervalSince1970))
             let payload = try verified.decode(ReceiptPayload.self)
-            #expect(payload.status == .accepted && payload.ref == hash && payload.refJTI == jti && payload.iss == b.oin && payload.aud == a.oin)
+            #expect(
+                payload.status == .accepted && payload.ref == hash && payload.refJTI == jti && payload.iss == b.oin
+                    && payload.aud == a.oin
+            )
             // B's stored receipt is byte for byte the one A holds.
             #expect(try federation.sql(b, "SELECT receipt_jws FROM inbox WHERE jti = '\(jti)'") == receipt)
         }
@@ -81,19 +112,35 @@ import Testing
         let misaddressed = try Self.enqueue(federation, from: a, to: b, title: "verkeerd", aud: "99990000000000000999")
         let third = try Self.enqueue(federation, from: a, to: b, title: "derde")
         // Signed 20 s "in the future": B refuses it as not_yet_valid until the clocks agree.
-        let early = try Self.enqueue(federation, from: a, to: b, title: "te vroeg", iat: Int64(Date().timeIntervalSince1970) + 320)
+        let early = try Self.enqueue(
+            federation,
+            from: a,
+            to: b,
+            title: "te vroeg",
+            iat: Int64(Date().timeIntervalSince1970) + 320
+        )
         try Self.wake(federation, a, peer: b)
         try federation.waitUntil("the misaddressed message is parked") {
-            try federation.sql(a, "SELECT state || ':' || COALESCE(parked_reason, '') FROM outbox WHERE jti = '\(misaddressed.jti)'") == "parked:wrong_audience"
+            try federation.sql(
+                a,
+                "SELECT state || ':' || COALESCE(parked_reason, '') FROM outbox WHERE jti = '\(misaddressed.jti)'"
+            ) == "parked:wrong_audience"
         }
         try federation.waitUntil("the messages around it are delivered") {
-            try federation.count(a, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered' AND jti IN ('\(first.jti)', '\(third.jti)')") == 2
+            try federation.count(
+                a,
+                "SELECT COUNT(*) FROM outbox WHERE state = 'delivered' AND jti IN ('\(first.jti)', '\(third.jti)')"
+            ) == 2
         }
-        #expect(try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE jti = '\(early.jti)' AND status = 'accepted'") == 0)
+        #expect(
+            try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE jti = '\(early.jti)' AND status = 'accepted'")
+                == 0
+        )
         // Transient rejections are not recorded at the receiver.
         #expect(try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE jti = '\(early.jti)'") == 0)
         try federation.waitUntil("the early message arrives once the clocks agree", timeout: 90) {
-            try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE jti = '\(early.jti)' AND status = 'accepted'") == 1
+            try federation.count(b, "SELECT COUNT(*) FROM inbox WHERE jti = '\(early.jti)' AND status = 'accepted'")
+                == 1
         }
         #expect(try federation.sql(a, "SELECT state FROM outbox WHERE jti = '\(early.jti)'") == "delivered")
     }

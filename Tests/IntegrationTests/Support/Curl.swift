@@ -11,9 +11,18 @@ enum Curl {
 
     /// Calls `https://127.0.0.1:port/path`; `cert`/`key` nil sends no client certificate.
     static func call(
-        port: Int, _ method: String, _ path: String, cert: URL?, key: URL?, ca: URL, body: String? = nil, extra: [String] = []
+        port: Int,
+        _ method: String,
+        _ path: String,
+        cert: URL?,
+        key: URL?,
+        ca: URL,
+        body: String? = nil,
+        extra: [String] = []
     ) throws -> Answer {
-        var args = ["-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--cacert", ca.path]
+        var args = [
+            "-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--cacert", ca.path,
+        ]
         if let cert, let key { args += ["--cert", cert.path, "--key", key.path] }
         if body != nil {
             args += ["-H", "Content-Type: application/json; charset=utf-8", "--data-binary", "@-"]

@@ -41,8 +41,11 @@ final class TestFederation: @unchecked Sendable {
     init(count: Int) throws {
         root = try TemporaryDirectory()
         federationCA = try CertificateAuthority.selfSignedRoot(
-            subject: CertificateSubject(commonName: "Hub Test Federation CA", organization: "Hub Test"), key: P256PrivateKey(),
-            notBefore: now - 3600, notAfter: now + 365 * 86_400)
+            subject: CertificateSubject(commonName: "Hub Test Federation CA", organization: "Hub Test"),
+            key: P256PrivateKey(),
+            notBefore: now - 3600,
+            notAfter: now + 365 * 86_400
+        )
         try write("federation-ca.pem", federationCA.certificate.pem)
         for (name, code, oin) in Self.demo.prefix(count) {
             members.append(try makeMember(name: name, code: code, oin: oin))
@@ -65,30 +68,59 @@ final class TestFederation: @unchecked Sendable {
         let slug = code.lowercased()
         let nodeKey = try P256PrivateKey()
         let nodeCert = try federationCA.issue(
-            .node(oin: oin, displayName: name, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], notBefore: now - 3600, notAfter: now + 30 * 86_400),
-            publicKey: nodeKey.publicKey)
+            .node(
+                oin: oin,
+                displayName: name,
+                dnsNames: ["localhost"],
+                ipAddresses: ["127.0.0.1"],
+                notBefore: now - 3600,
+                notAfter: now + 30 * 86_400
+            ),
+            publicKey: nodeKey.publicKey
+        )
         let localCA = try CertificateAuthority.selfSignedRoot(
-            subject: CertificateSubject(commonName: "\(name) Local CA", organization: name), key: P256PrivateKey(),
-            notBefore: now - 3600, notAfter: now + 365 * 86_400)
+            subject: CertificateSubject(commonName: "\(name) Local CA", organization: name),
+            key: P256PrivateKey(),
+            notBefore: now - 3600,
+            notAfter: now + 365 * 86_400
+        )
         try write("\(slug)/node.pem", nodeCert.pem)
         try write("\(slug)/node.key", nodeKey.pkcs8PEM(), mode: 0o600)
         try write("\(slug)/local-ca.pem", localCA.certificate.pem)
         func person(_ role: Role, _ cn: String) throws -> (URL, URL) {
             let key = try P256PrivateKey()
-            let cert = try localCA.issue(.person(commonName: cn, nodeOIN: oin, role: role, notBefore: now - 3600, notAfter: now + 30 * 86_400), publicKey: key.publicKey)
-            return (try write("\(slug)/\(role.rawValue).pem", cert.pem), try write("\(slug)/\(role.rawValue).key", key.pkcs8PEM(), mode: 0o600))
+            let cert = try localCA.issue(
+                .person(commonName: cn, nodeOIN: oin, role: role, notBefore: now - 3600, notAfter: now + 30 * 86_400),
+                publicKey: key.publicKey
+            )
+            return (
+                try write("\(slug)/\(role.rawValue).pem", cert.pem),
+                try write("\(slug)/\(role.rawValue).key", key.pkcs8PEM(), mode: 0o600)
+            )
         }
         let op = try person(.operator, "Operator \(name)")
         let cw = try person(.caseworker, "Casemanager \(name)")
         return Member(
-            name: name, code: code, oin: oin, dir: root.url.appendingPathComponent(slug), nodeKey: nodeKey, nodeCert: nodeCert, localCA: localCA,
-            operatorCert: op.0, operatorKey: op.1, caseworkerCert: cw.0, caseworkerKey: cw.1)
+            name: name,
+            code: code,
+            oin: oin,
+            dir: root.url.appendingPathComponent(slug),
+            nodeKey: nodeKey,
+            nodeCert: nodeCert,
+            localCA: localCA,
+            operatorCert: op.0,
+            operatorKey: op.1,
+            caseworkerCert: cw.0,
+            caseworkerKey: cw.1
+        )
     }
 
     /// Writes `member`'s config: peers are the other members whose ports are known.
     func writeConfig(_ member: Member, port: Int = 0, extra: String = "", peers: [Member]? = nil) throws {
         let others = (peers ?? members.filter { $0.oin != member.oin }).filter { ports[$0.oin] != nil }
-        let peerLines = others.map { "  - name: \($0.name)\n    oin: \"\($0.oin)\"\n    endpoint: https://localhost:\(ports[$0.oin]!)" }
+        let peerLines = others.map {
+            "  - name: \($0.name)\n    oin: \"\($0.oin)\"\n    endpoint: https://localhost:\(ports[$0.oin]!)"
+        }
         let endpointPort = ports[member.oin] ?? 443
         let text = """
             identity:
@@ -168,7 +200,9 @@ final class TestFederation: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if logText(member).components(separatedBy: "reloaded certificates").count > before { return }
-            if logText(member).contains("reload failed") { throw RunnerError("\(member.name) reload failed:\n\(logText(member))") }
+            if logText(member).contains("reload failed") {
+                throw RunnerError("\(member.name) reload failed:\n\(logText(member))")
+            }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw RunnerError("\(member.name) did not reload")
@@ -198,7 +232,10 @@ final class TestFederation: @unchecked Sendable {
 
     /// Runs a query with the sqlite3 CLI (read-only use; WAL allows it while the node runs).
     func sql(_ member: Member, _ query: String) throws -> String {
-        let out = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-bail", "-cmd", ".timeout 10000", member.database.path, query])
+        let out = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/sqlite3"),
+            ["-bail", "-cmd", ".timeout 10000", member.database.path, query]
+        )
         guard out.status == 0 else { throw RunnerError("sqlite3 failed: \(out.stderr)") }
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
