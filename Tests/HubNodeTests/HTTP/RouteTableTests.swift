@@ -1,3 +1,4 @@
+import Foundation
 import HubProtocol
 import Hummingbird
 import Testing
@@ -83,5 +84,24 @@ import Testing
                     ])
                 ])
         )
+    }
+}
+
+@Suite struct OpenAPIDocumentTests {
+    /// docs/openapi.yaml documents exactly the local routes of the table.
+    @Test func documentsEveryLocalRoute() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var documented: Set<String> = []
+        var currentPath: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /v1/") { currentPath = String(line.dropFirst(2).dropLast()) }
+            if let path = currentPath, line.hasPrefix("    get:") || line.hasPrefix("    post:") {
+                documented.insert("\(line.contains("get") ? "GET" : "POST") \(path)")
+            }
+        }
+        let local = Set(RouteTable.rules.filter { $0.path.hasPrefix("/v1/local/") }.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(documented == local)
     }
 }
