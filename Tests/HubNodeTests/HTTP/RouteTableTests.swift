@@ -90,7 +90,8 @@ import Testing
 @Suite struct OpenAPIDocumentTests {
     /// docs/openapi.yaml documents exactly the local routes of the table.
     @Test func documentsEveryLocalRoute() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         var documented: Set<String> = []
@@ -101,7 +102,9 @@ import Testing
                 documented.insert("\(line.contains("get") ? "GET" : "POST") \(path)")
             }
         }
-        let local = Set(RouteTable.rules.filter { $0.path.hasPrefix("/v1/local/") }.map { "\($0.method.rawValue) \($0.path)" })
+        let local = Set(
+            RouteTable.rules.filter { $0.path.hasPrefix("/v1/local/") }.map { "\($0.method.rawValue) \($0.path)" }
+        )
         #expect(documented == local)
     }
 }

@@ -145,12 +145,16 @@ import Testing
         #expect(try federation.sql(a, "SELECT state FROM outbox WHERE jti = '\(early.jti)'") == "delivered")
         // The operator sees the parked message and drops it.
         let env = [
-            "HUB_NODE=https://localhost:\(federation.ports[a.oin]!)", "HUB_CERT=\(a.operatorCert.path)", "HUB_KEY=\(a.operatorKey.path)",
+            "HUB_NODE=https://localhost:\(federation.ports[a.oin]!)", "HUB_CERT=\(a.operatorCert.path)",
+            "HUB_KEY=\(a.operatorKey.path)",
             "HUB_CA=\(federation.root.url.appendingPathComponent("federation-ca.pem").path)",
         ]
         let hubctl = ProcessRunner.binDirectory.appendingPathComponent("hubctl").path
         let list = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), env + [hubctl, "outbox", "list"])
-        #expect(list.status == 0 && list.stdout.contains("wrong_audience") && list.stdout.contains(b.oin), "\(list.stdout)\(list.stderr)")
+        #expect(
+            list.status == 0 && list.stdout.contains("wrong_audience") && list.stdout.contains(b.oin),
+            "\(list.stdout)\(list.stderr)"
+        )
         let id = try federation.sql(a, "SELECT id FROM outbox WHERE jti = '\(misaddressed.jti)'")
         let drop = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), env + [hubctl, "outbox", "drop", id])
         #expect(drop.status == 0, "\(drop.stderr)")

@@ -319,8 +319,14 @@ import Testing
         #expect(status.status == 200 && status.body.contains("\"oin\":\"\(b.oin)\""))
         // A request head over 16 KiB gets 431.
         let big = try Curl.call(
-            port: port, "GET", "/v1/descriptor", cert: b.caseworkerCert, key: b.caseworkerKey, ca: ca,
-            extra: ["-H", "X-Padding: " + String(repeating: "p", count: 20 << 10)])
+            port: port,
+            "GET",
+            "/v1/descriptor",
+            cert: b.caseworkerCert,
+            key: b.caseworkerKey,
+            ca: ca,
+            extra: ["-H", "X-Padding: " + String(repeating: "p", count: 20 << 10)]
+        )
         #expect(big.status == 431 && big.body.contains("header_too_large"), "\(big.status) \(big.body) \(big.stderr)")
         // Unknown endpoints answer JSON too.
         let missing = try Curl.call(port: port, "GET", "/v1/nothing", cert: b.operatorCert, key: b.operatorKey, ca: ca)
