@@ -21,6 +21,7 @@ struct Hubctl: AsyncParsableCommand {
             OutboxCommand.self,
             AuditCommand.self,
             AlertsCommand.self,
+            PKICommand.self,
         ]
     )
 }
