@@ -22,6 +22,7 @@ struct Hubctl: AsyncParsableCommand {
             AuditCommand.self,
             AlertsCommand.self,
             PKICommand.self,
+            InitCommand.self,
         ]
     )
 }

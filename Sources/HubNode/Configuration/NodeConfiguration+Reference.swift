@@ -18,7 +18,12 @@ extension NodeConfiguration {
     ///
     /// It loads as it is once the four files it names under `tls/` exist
     /// next to it. Generated from ``keys``.
-    public static var referenceYAML: String {
+    public static var referenceYAML: String { referenceYAML(filling: [:]) }
+
+    /// The reference with the values of `filling` (by key path, e.g.
+    /// `identity.oin`, as YAML scalars) in place of the examples and defaults:
+    /// the file `hubctl init` writes for a new node.
+    public static func referenceYAML(filling: [String: String]) -> String {
         var out = [
             "# hub-node configuration (YAML). Every key is shown with its default;",
             "# a commented-out key is optional.", "#",
@@ -30,25 +35,25 @@ extension NodeConfiguration {
             out += wrap(meaning, prefix: "# ")
             let members = keys.filter { $0.section == section }
             if members.isEmpty, let key = key(section) {
-                out += entry(key, indent: "")
+                out += entry(key, indent: "", value: filling[key.path])
                 continue
             }
             out.append("\(section):")
-            for key in members { out += entry(key, indent: "  ") }
+            for key in members { out += entry(key, indent: "  ", value: filling[key.path]) }
         }
         return out.joined(separator: "\n") + "\n"
     }
 
-    private static func entry(_ key: ConfigurationKey, indent: String) -> [String] {
+    private static func entry(_ key: ConfigurationKey, indent: String, value: String? = nil) -> [String] {
         var lines = wrap(key.meaning, prefix: indent + "# ")
         switch key.presence {
         case .required(let example):
             lines += presenceLines("Required.", key, indent)
-            lines.append("\(indent)\(key.name): \(example)")
+            lines.append("\(indent)\(key.name): \(value ?? example)")
         case .defaulted(let yaml, let note):
             let shown = note.map { "\(yaml) (\($0))" } ?? yaml
             lines += presenceLines("Default: \(shown).", key, indent)
-            lines.append("\(indent)\(key.name): \(yaml)")
+            lines.append("\(indent)\(key.name): \(value ?? yaml)")
             if key.kind == .peers {
                 lines += [
                     "\(indent)# peers:",
@@ -59,7 +64,7 @@ extension NodeConfiguration {
             }
         case .optional(let example, let whenAbsent):
             lines += presenceLines("Not set: \(whenAbsent).", key, indent)
-            lines.append("\(indent)# \(key.name): \(example)")
+            lines.append(value.map { "\(indent)\(key.name): \($0)" } ?? "\(indent)# \(key.name): \(example)")
         }
         return lines
     }
