@@ -106,4 +106,58 @@ import Testing
         let again = try hubctl(["pki", "init-ca", "--kind", "local", "--name", "Again", "--out", "\(d)/local"])
         #expect(again.status != 0 && again.stderr.contains("already holds a CA"))
     }
+
+    @Test func initMakesANodeThatChecksOut() throws {
+        let dir = try TemporaryDirectory()
+        let d = dir.url.path
+        let hubctl = ProcessRunner.binDirectory.appendingPathComponent("hubctl")
+        #expect(
+            try ProcessRunner.run(
+                hubctl,
+                ["pki", "init-ca", "--kind", "federation", "--name", "Fed", "--out", "\(d)/fed"]
+            ).status == 0
+        )
+        #expect(
+            try ProcessRunner.run(
+                hubctl,
+                ["pki", "init-ca", "--kind", "local", "--name", "Local", "--out", "\(d)/local"]
+            ).status == 0
+        )
+        let made = try ProcessRunner.run(
+            hubctl,
+            [
+                "init", "--dir", "\(d)/node", "--oin", "99990000000000000202", "--name", "Gemeente Arnhem", "--code",
+                "GM0202",
+                "--endpoint", "https://localhost:8443", "--federation-ca", "\(d)/fed", "--local-ca", "\(d)/local",
+            ]
+        )
+        #expect(made.status == 0, "\(made.stderr)")
+        for key in ["node.key", "pseudonym.key"] {
+            #expect(
+                (try FileManager.default.attributesOfItem(atPath: "\(d)/node/\(key)")[.posixPermissions] as? Int)
+                    == 0o600
+            )
+        }
+        let yaml = try String(contentsOfFile: "\(d)/node/node.yaml", encoding: .utf8)
+        #expect(yaml.contains("oin: \"99990000000000000202\"") && yaml.contains("# Required."))
+        let check = try ProcessRunner.run(
+            ProcessRunner.binDirectory.appendingPathComponent("hub-node"),
+            ["check-config", "--config", "\(d)/node/node.yaml"]
+        )
+        #expect(check.status == 0 && check.stdout.contains("valid"), "\(check.stdout)\(check.stderr)")
+        // Without a CA: a request for one, and check-config names what is missing.
+        let pending = try ProcessRunner.run(
+            hubctl,
+            [
+                "init", "--dir", "\(d)/pending", "--oin", "99990000000000000193", "--name", "Gemeente Zwolle", "--code",
+                "GM0193", "--endpoint", "https://hub.zwolle.example:8443",
+            ]
+        )
+        #expect(pending.status == 0 && FileManager.default.fileExists(atPath: "\(d)/pending/node.csr.json"))
+        let incomplete = try ProcessRunner.run(
+            ProcessRunner.binDirectory.appendingPathComponent("hub-node"),
+            ["check-config", "--config", "\(d)/pending/node.yaml"]
+        )
+        #expect(incomplete.status == 2 && incomplete.stderr.contains("tls.certificate"), "\(incomplete.stderr)")
+    }
 }
