@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HubProtocol
 public import HummingbirdCore
@@ -30,6 +31,7 @@ public struct HubChildChannel: ServerChildChannel {
     let limiter: HandshakeLimiter
     let registry: ConnectionRegistry
     let classify: @Sendable (TLSPeer) -> Caller
+    let maxHeaderBytes: Int
 
     /// Makes the child channel.
     public init(
@@ -37,13 +39,15 @@ public struct HubChildChannel: ServerChildChannel {
         tls: TLSContextBox,
         limiter: HandshakeLimiter,
         registry: ConnectionRegistry,
-        classify: @escaping @Sendable (TLSPeer) -> Caller
+        classify: @escaping @Sendable (TLSPeer) -> Caller,
+        maxHeaderBytes: Int = 16 << 10
     ) {
         self.http = http
         self.tls = tls
         self.limiter = limiter
         self.registry = registry
         self.classify = classify
+        self.maxHeaderBytes = maxHeaderBytes
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -52,6 +56,7 @@ public struct HubChildChannel: ServerChildChannel {
             try channel.pipeline.syncOperations.addHandler(limiter.makeHandler())
             try channel.pipeline.syncOperations.addHandler(OpenSSLTLSHandler(server: context))
             try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: channel.eventLoop.makePromise()))
+            try channel.pipeline.syncOperations.addHandler(HeadSizeGuard(limit: maxHeaderBytes))
         }.flatMap {
             http.setup(channel: channel, logger: logger)
         }
@@ -110,35 +115,92 @@ final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Answers a request head larger than the limit with `431` and closes
-/// (PROTOCOL §3), instead of a bare reset.
-final class HeaderLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
+/// (PROTOCOL §3), instead of the decoder's bare `400`. It sits between TLS
+/// and the HTTP decoder and follows request boundaries by `Content-Length`;
+/// a chunked request body ends its watch (the decoder's limit still applies).
+final class HeadSizeGuard: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private enum State {
+        case head(seen: Int, tail: [UInt8], headBytes: [UInt8])
+        case body(remaining: Int)
+        case off
+    }
+
+    private let limit: Int
+    private var state: State = .head(seen: 0, tail: [], headBytes: [])
+
+    init(limit: Int) { self.limit = limit }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        var bytes = Array(buffer.readableBytesView)[...]
+        while !bytes.isEmpty {
+            switch state {
+            case .off:
+                bytes = []
+            case .body(let remaining):
+                let n = min(remaining, bytes.count)
+                bytes = bytes.dropFirst(n)
+                state = remaining - n == 0 ? .head(seen: 0, tail: [], headBytes: []) : .body(remaining: remaining - n)
+            case .head(var seen, var tail, var head):
+                var consumed = 0
+                var ended = false
+                for byte in bytes {
+                    consumed += 1
+                    seen += 1
+                    if head.count < 64 << 10 { head.append(byte) }
+                    tail.append(byte)
+                    if tail.count > 4 { tail.removeFirst() }
+                    if tail == [13, 10, 13, 10] {
+                        ended = true
+                        break
+                    }
+                    if seen > limit {
+                        refuse(context: context)
+                        return
+                    }
+                }
+                bytes = bytes.dropFirst(consumed)
+                if ended {
+                    state = Self.afterHead(head)
+                } else {
+                    state = .head(seen: seen, tail: tail, headBytes: head)
+                }
+            }
+        }
         context.fireChannelRead(data)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let text = "\(error)"
-        guard text.contains("headerOverflow") || text.contains("HeaderOverflow") || text.contains("headersTooLarge")
-        else {
-            context.fireErrorCaught(error)
-            return
+    /// What follows a complete head: its body by `Content-Length`, or no more watching.
+    private static func afterHead(_ head: [UInt8]) -> State {
+        let text = String(decoding: head, as: UTF8.self).lowercased()
+        if text.contains("transfer-encoding:") { return .off }
+        for line in text.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+            let value = line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)
+            if let n = Int(value), n >= 0 {
+                return n == 0 ? .head(seen: 0, tail: [], headBytes: []) : .body(remaining: n)
+            }
+            return .off
         }
-        let body = HubHTTPError(.init(code: 431), "header_too_large", "the request header block is larger than 16 KiB")
-            .body
+        return .head(seen: 0, tail: [], headBytes: [])
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
+        state = .off
+        let body = HubHTTPError(
+            .init(code: 431),
+            "header_too_large",
+            "the request header block is larger than \(limit) bytes"
+        ).body
         var buffer = context.channel.allocator.buffer(capacity: body.count + 200)
         buffer.writeString(
             "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json; charset=utf-8\r\n"
                 + "content-length: \(body.count)\r\nconnection: close\r\n\r\n"
         )
         buffer.writeBytes(body)
-        // Write below the HTTP codecs, straight to the TLS handler.
         let channel = context.channel
-        if let tls = try? context.pipeline.syncOperations.context(handlerType: OpenSSLTLSHandler.self) {
-            tls.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -134,7 +134,7 @@ public final class HubNodeRuntime: Sendable {
             let http = HTTP1Channel(
                 responder: responder,
                 configuration: .init(
-                    additionalChannelHandlers: [HeaderLimitHandler()],
+                    additionalChannelHandlers: [],
                     idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: limits.maxHeaderBytes,

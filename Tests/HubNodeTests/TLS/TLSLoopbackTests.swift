@@ -78,7 +78,8 @@ final class LoopbackServer: Sendable {
 @Suite struct TLSLoopbackTests {
     let pki = TestPKI.shared
 
-    func serverContext(timeout: Duration = .seconds(10)) throws -> TLSContext {
+    // Generous by default: a loaded CI machine must not time out handshakes the test holds open on purpose.
+    func serverContext(timeout: Duration = .seconds(120)) throws -> TLSContext {
         try TLSContext(role: .server, configuration: pki.configuration(handshakeTimeout: timeout))
     }
 
