@@ -24,16 +24,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private let authority: String
+    private let failure: ConnectionFailureRecord
     private var handshake: EventLoopPromise<Void>?
     private var inFlight: InFlight?
     private var requestCount = 0
     private var isClosed = false
 
     /// A handler for a connection to `authority` (`host:port`, for messages);
-    /// `handshake` succeeds when TLS has completed and verified the server.
-    init(authority: String, handshake: EventLoopPromise<Void>) {
+    /// `handshake` succeeds when TLS has completed and verified the server;
+    /// the error that ends the connection goes into `failure`.
+    init(authority: String, handshake: EventLoopPromise<Void>, failure: ConnectionFailureRecord) {
         self.authority = authority
         self.handshake = handshake
+        self.failure = failure
     }
 
     // MARK: Lifecycle
@@ -47,6 +50,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failure.record(Self.map(error, what: "connection to \(authority)"))
         if let handshake {
             self.handshake = nil
             handshake.fail(Self.map(error, what: "TLS handshake with \(authority)"))
@@ -92,7 +96,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         // The task is ours now; its own promise reports everything else.
         promise?.succeed(())
         guard !isClosed, handshake == nil, inFlight == nil else {
-            let error = HubClientError(.connectionClosed, "\(task.label): the connection is not ready for a request")
+            let error =
+                failure.error
+                ?? HubClientError(.connectionClosed, "\(task.label): the connection is not ready for a request")
             task.promise.fail(AttemptFailure(error: error, requestMaybeSent: false, responseStarted: false))
             return
         }
@@ -172,10 +178,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     // MARK: Failures
 
     private func tooLarge(_ task: ClientRequestTask, announced: Int?) -> HubClientError {
-        let size = announced.map { "a \($0)-byte body" } ?? "a body"
+        let limit = task.maximumResponseBodyBytes
+        guard let announced else {
+            return HubClientError(
+                .responseTooLarge,
+                "\(task.label): the response body exceeds the \(limit) bytes accepted"
+            )
+        }
         return HubClientError(
             .responseTooLarge,
-            "\(task.label): the server sent \(size), more than the \(task.maximumResponseBodyBytes) bytes accepted"
+            "\(task.label): the server announced a \(announced)-byte body, more than the \(limit) bytes accepted"
         )
     }
 

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One request written to a `ClientConnectionHandler`, with the promise its
 /// response completes.
@@ -42,5 +43,20 @@ struct AttemptFailure: Error {
     /// was sent or the caller declared it idempotent.
     func allowsRetry(idempotent: Bool) -> Bool {
         error.code == .connectionClosed && !responseStarted && (!requestMaybeSent || idempotent)
+    }
+}
+
+/// The first error that ended a connection, kept so that a request written
+/// to it afterwards fails with the real reason (a TLS alert, say) rather than
+/// "connection closed".
+final class ConnectionFailureRecord: Sendable {
+    private let first = Mutex<HubClientError?>(nil)
+
+    /// The recorded error, if any.
+    var error: HubClientError? { first.withLock { $0 } }
+
+    /// Records `error` unless an earlier one was recorded.
+    func record(_ error: HubClientError) {
+        first.withLock { if $0 == nil { $0 = error } }
     }
 }

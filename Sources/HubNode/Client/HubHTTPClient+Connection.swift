@@ -29,8 +29,9 @@ extension HubHTTPClient {
         let endpoint = request.endpoint
         let (context, generation, id) = state.withLock { ($0.tlsContext, $0.generation, $0.makeID()) }
         do {
-            let channel = try await openChannel(to: endpoint, context: context, request: request)
-            return connected(channel, to: endpoint, id: id, generation: generation)
+            let failure = ConnectionFailureRecord()
+            let channel = try await openChannel(to: endpoint, context: context, failure: failure, request: request)
+            return connected(channel, failure: failure, to: endpoint, id: id, generation: generation)
         } catch {
             connectFailed(to: endpoint)
             throw error
@@ -40,6 +41,7 @@ extension HubHTTPClient {
     private func openChannel(
         to endpoint: ClientEndpoint,
         context: TLSContext,
+        failure: ConnectionFailureRecord,
         request: PreparedRequest
     ) async throws -> any Channel {
         let connectDeadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout)
@@ -75,7 +77,9 @@ extension HubHTTPClient {
                         )
                     )
                     try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(ClientConnectionHandler(authority: authority, handshake: handshake))
+                    try pipeline.addHandler(
+                        ClientConnectionHandler(authority: authority, handshake: handshake, failure: failure)
+                    )
                 }
             }
         let timer = loop.scheduleTask(deadline: deadline) { handshake.fail(timeoutError) }
@@ -119,7 +123,9 @@ extension HubHTTPClient {
                 return false
             }
             if timedOut { return timeoutError }
-            var reasons = error.connectionErrors.map { "\($0.target): \($0.error)" }
+            var reasons =
+                error.connectionErrors.count == 1
+                ? ["\(error.connectionErrors[0].error)"] : error.connectionErrors.map { "\($0.target): \($0.error)" }
             if reasons.isEmpty {
                 reasons = [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "name lookup: \($0)" } }
             }
@@ -146,9 +152,12 @@ extension HubHTTPClient {
             promise: promise
         )
         let accepted = channel.eventLoop.makePromise(of: Void.self)
+        let failure = connection.failure
         accepted.futureResult.whenFailure { _ in
             // The channel closed before the task reached the handler: nothing was written.
-            let error = HubClientError(.connectionClosed, "\(request.label): the connection closed before the request")
+            let error =
+                failure.error
+                ?? HubClientError(.connectionClosed, "\(request.label): the connection closed before the request")
             promise.fail(AttemptFailure(error: error, requestMaybeSent: false, responseStarted: false))
         }
         channel.writeAndFlush(task, promise: accepted)

@@ -39,6 +39,8 @@ public final class HubHTTPClient: Sendable {
         var id: Int
         var endpoint: ClientEndpoint
         var channel: any Channel
+        /// What ended the connection, once something has.
+        var failure: ConnectionFailureRecord
         var idleTimer: Scheduled<Void>?
     }
 
@@ -131,8 +133,13 @@ public final class HubHTTPClient: Sendable {
     /// Sends a request and returns its complete response, whatever its status.
     ///
     /// The client adds `Host` (`host:port`), `Content-Length` for a body (and
-    /// for POST, PUT and PATCH without one) and, unless `headers` has one,
-    /// `Content-Type: application/json; charset=utf-8` for a body.
+    /// for POST, PUT and PATCH without one), `Connection: keep-alive` and,
+    /// unless `headers` has one, `Content-Type: application/json;
+    /// charset=utf-8` for a body. The response body is read to its end.
+    ///
+    /// When the connection closes under the request before any of the
+    /// response arrived, the request is sent once more on a new connection if
+    /// none of it was written, or if it is `idempotent`.
     ///
     /// - Parameters:
     ///   - method: the request method.
@@ -244,8 +251,10 @@ public final class HubHTTPClient: Sendable {
     /// Closes every connection (requests in flight fail with
     /// `.connectionClosed`), fails waiting requests with `.shutDown`, refuses
     /// new ones, and shuts down the event loop group if the client made it.
+    /// Calling it again does nothing.
     public func shutdown() async throws {
-        let channels = state.withLock { state -> [any Channel] in
+        let channels = state.withLock { state -> [any Channel]? in
+            guard !state.isShutDown else { return nil }
             state.isShutDown = true
             for endpoint in state.pools.keys {
                 guard let (waiters, _) = state.pools[endpoint]?.shutDown() else { continue }
@@ -257,6 +266,7 @@ public final class HubHTTPClient: Sendable {
             }
             return state.connections.values.map(\.channel)
         }
+        guard let channels else { return }
         for channel in channels {
             try? await channel.close()
         }
@@ -328,8 +338,20 @@ public final class HubHTTPClient: Sendable {
     }
 
     /// Records a new connection as leased to its requester.
-    func connected(_ channel: any Channel, to endpoint: ClientEndpoint, id: Int, generation: Int) -> PooledConnection {
-        let connection = PooledConnection(id: id, endpoint: endpoint, channel: channel, idleTimer: nil)
+    func connected(
+        _ channel: any Channel,
+        failure: ConnectionFailureRecord,
+        to endpoint: ClientEndpoint,
+        id: Int,
+        generation: Int
+    ) -> PooledConnection {
+        let connection = PooledConnection(
+            id: id,
+            endpoint: endpoint,
+            channel: channel,
+            failure: failure,
+            idleTimer: nil
+        )
         state.withLock { state in
             state.pools[endpoint, default: makePool()].connected(id, generation: generation)
             state.connections[id] = connection
