@@ -29,6 +29,8 @@ final class TestFederation: @unchecked Sendable {
     private(set) var ports: [String: Int] = [:]
     /// CRL files (relative to the member's folder) each member's config lists.
     var crls: [String: [String]] = [:]
+    /// Extra top-level YAML for a member's config (e.g. a `limits:` section).
+    var extraConfig: [String: String] = [:]
     let now = Int64(Date().timeIntervalSince1970)
 
     static let demo: [(String, String, String)] = [
@@ -144,6 +146,7 @@ final class TestFederation: @unchecked Sendable {
             metrics:
               enabled: false
             \(extra)
+            \(extraConfig[member.oin] ?? "")
             """
         try write("\(member.code.lowercased())/node.yaml", text)
     }
