@@ -23,6 +23,8 @@ struct Hubctl: AsyncParsableCommand {
             AlertsCommand.self,
             PKICommand.self,
             InitCommand.self,
+            CaseCommand.self,
+            ReferralCommand.self,
         ]
     )
 }
