@@ -50,7 +50,8 @@ extension CaseService {
             guard row.direction == .outgoing, row.senderOIN == snapshot.identity.oin else {
                 throw CaseServiceError(.conflict, "not_sender", "only the node that offered a referral withdraws it")
             }
-            guard !row.withdrawPending else {
+            // Pending while its message is queued or parked; an operator may have dropped it.
+            if row.withdrawPending, try CaseStore.withdrawInOutbox(id: id, to: row.peerOIN, in: db) {
                 throw CaseServiceError(.conflict, "withdraw_pending", "a withdraw of this referral is on its way")
             }
             var machine = row.machine

@@ -132,6 +132,18 @@ public enum CaseStore {
         )
     }
 
+    /// Whether a `referral.withdraw` of referral `id` to `peer` is queued or parked.
+    public static func withdrawInOutbox(id: String, to peer: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE type = 'referral.withdraw' AND destination_oin = ?
+                    AND state IN ('queued', 'parked') AND json_extract(body_json, '$.referral_id') = ?)
+                """,
+            arguments: [peer, id]
+        ) ?? false
+    }
+
     /// Appends an audit entry about a case or referral; `details` hold ids
     /// and codes, never a citizen's data.
     public static func audit(

@@ -257,6 +257,10 @@ import Testing
             await #expect(throws: CaseServiceError.self) {
                 try await f.arnhem.cases.withdraw(sender: a, id: rid, reason: .error, by: Self.worker)
             }
+            // An operator drops the queued withdraw: the case worker may withdraw again.
+            let queued = try #require(try f.arnhem.outbox(state: .queued).first)
+            try await f.arnhem.store.write { db in try Outbox.drop(id: queued.id ?? 0, in: db) }
+            _ = try await f.arnhem.cases.withdraw(sender: a, id: rid, reason: .familyStayed, by: Self.worker)
             await f.arnhem.deliver(to: f.zwolle)
             #expect(try f.zwolle.referral(sender: a, id: rid).state == "withdrawn")
             let mirror = try f.arnhem.referral(sender: a, id: rid)
