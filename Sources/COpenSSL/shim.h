@@ -201,4 +201,9 @@ static inline unsigned int hub_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void) { retu
 // SSL_CTX_add1_chain_cert is a macro over SSL_CTX_ctrl; it takes its own reference to the certificate.
 static inline long hub_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) { return SSL_CTX_add1_chain_cert(ctx, cert); }
 
+// MARK: - Referrals (HKDF for identity at rest)
+
+// OSSL_KDF_PARAM_SALT is a #define string; an OSSL_PARAM keeps its name pointer, so it must outlive the call.
+static inline const char *hub_OSSL_KDF_PARAM_SALT(void) { return OSSL_KDF_PARAM_SALT; }
+
 #endif

@@ -32,6 +32,7 @@ public final class DeliveryService: Service, Sendable {
     private let transport: any PeerTransport
     private let descriptors: DescriptorCache
     private let settings: Settings
+    private let hooks: DeliveryOutcomeHooks
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let machines = Mutex<[String: DeliveryStateMachine]>([:])
@@ -45,6 +46,7 @@ public final class DeliveryService: Service, Sendable {
         transport: any PeerTransport,
         descriptors: DescriptorCache,
         settings: Settings = Settings(),
+        hooks: DeliveryOutcomeHooks = DeliveryOutcomeHooks(),
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
@@ -54,6 +56,7 @@ public final class DeliveryService: Service, Sendable {
         self.transport = transport
         self.descriptors = descriptors
         self.settings = settings
+        self.hooks = hooks
         self.logger = logger
         self.clock = clock
     }
@@ -221,8 +224,23 @@ public final class DeliveryService: Service, Sendable {
                             at: now,
                             in: db
                         )
+                        try self.hooks.didDeliver(rows[i], at: now, in: db)
                     case .park(let i, let reason, let receipt):
                         guard let id = rows[i].id else { continue }
+                        // A feature that handles this final rejection keeps the receipt; the row leaves the queue.
+                        if let receipt,
+                            try self.hooks.handleRejection(rows[i], reason: reason, receipt: receipt, at: now, in: db)
+                        {
+                            try Outbox.drop(id: id, in: db)
+                            try AuditLog.append(
+                                Self.auditDetails(rows[i], destination, "rejected", reason),
+                                actor: "node",
+                                action: "message.refused",
+                                at: now,
+                                in: db
+                            )
+                            continue
+                        }
                         try Outbox.park(id: id, reason: reason, receiptJWS: receipt, in: db)
                         try AuditLog.append(
                             Self.auditDetails(rows[i], destination, "parked", reason),

@@ -31,7 +31,12 @@ public struct ReceivedMessage: Sendable {
 /// not at all (a rejection rolls them back).
 public protocol MessageHandler: Sendable {
     /// Checks the body and applies its state change.
-    func handle(_ received: ReceivedMessage, in db: Database) throws(HandlerRejection)
+    ///
+    /// A ``HandlerRejection`` is the message's step-10 outcome and is signed
+    /// into its receipt. Any other error (the database failed) is not the
+    /// message's fault: it fails the whole receive transaction, so nothing is
+    /// acknowledged and the sender retries.
+    func handle(_ received: ReceivedMessage, in db: Database) throws
 }
 
 /// A handler that checks the body against its typed model and stores nothing

@@ -51,6 +51,18 @@ public enum RouteTable {
         RouteRule(.post, "/v1/local/outbox/{id}/drop", [.operator]),
         RouteRule(.get, "/v1/local/audit/verify", [.operator]),
         RouteRule(.get, "/v1/local/alerts", [.operator]),
+        // Case workers (docs/openapi.yaml, PROTOCOL §9).
+        RouteRule(.post, "/v1/local/cases", [.caseworker]),
+        RouteRule(.get, "/v1/local/cases", [.caseworker]),
+        RouteRule(.get, "/v1/local/cases/{id}", [.caseworker]),
+        RouteRule(.post, "/v1/local/cases/{id}/close", [.caseworker]),
+        RouteRule(.post, "/v1/local/referrals", [.caseworker]),
+        RouteRule(.get, "/v1/local/referrals", [.caseworker]),
+        RouteRule(.get, "/v1/local/referrals/{sender}/{id}", [.caseworker]),
+        RouteRule(.post, "/v1/local/referrals/{sender}/{id}/accept", [.caseworker]),
+        RouteRule(.post, "/v1/local/referrals/{sender}/{id}/reject", [.caseworker]),
+        RouteRule(.post, "/v1/local/referrals/{sender}/{id}/complete", [.caseworker]),
+        RouteRule(.post, "/v1/local/referrals/{sender}/{id}/withdraw", [.caseworker]),
     ]
 
     /// The rule for `method` and `path` (as registered).

@@ -55,7 +55,7 @@ public final class HubNodeRuntime: Sendable {
                 metadata: ["path": "\(configuration.storage.pseudonymKey)"]
             )
         }
-        _ = try PseudonymKey.load(path: configuration.storage.pseudonymKey)
+        let vault = try IdentityVault(pseudonymKey: PseudonymKey.load(path: configuration.storage.pseudonymKey))
         let keyring = try EncryptionKeyring(directory: configuration.storage.encryptionKeys)
         state = NodeState(material.snapshot)
         tlsBox = TLSContextBox(material.serverTLS)
@@ -93,6 +93,7 @@ public final class HubNodeRuntime: Sendable {
             transport: client,
             descriptors: descriptors,
             settings: deliverySettings,
+            hooks: ReferralDeliveryHooks.hooks,
             logger: logger
         )
         checkpoints = AuditCheckpointService(
@@ -105,7 +106,14 @@ public final class HubNodeRuntime: Sendable {
         let router = Router(context: HubRequestContext.self)
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         var registry = MessageHandlerRegistry()
-        registry.register(SealedOfferHandler(keyring: keyring, ownOIN: configuration.identity.oin), for: .referralOffer)
+        registry.register(
+            ReferralOfferHandler(keyring: keyring, ownOIN: configuration.identity.oin),
+            for: .referralOffer
+        )
+        registry.register(ReferralAnswerHandler(.accept), for: .referralAccept)
+        registry.register(ReferralAnswerHandler(.reject), for: .referralReject)
+        registry.register(ReferralAnswerHandler(.complete), for: .referralComplete)
+        registry.register(ReferralWithdrawHandler(), for: .referralWithdraw)
         FederationAPI(
             store: store,
             state: state,
@@ -114,6 +122,20 @@ public final class HubNodeRuntime: Sendable {
             delivery: delivery,
             limits: configuration.limits,
             logger: logger
+        ).register(on: router)
+        CaseworkerAPI(
+            cases: CaseService(
+                store: store,
+                state: state,
+                vault: vault,
+                keyring: keyring,
+                descriptors: descriptors,
+                messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds)
+            ),
+            reader: RequestBodyReader(
+                maxBytes: configuration.limits.maxBodyBytes,
+                timeout: .seconds(configuration.limits.requestTimeoutSeconds)
+            )
         ).register(on: router)
         let facts = self.facts
         OperatorAPI(

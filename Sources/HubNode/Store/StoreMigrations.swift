@@ -14,6 +14,7 @@ enum StoreMigrations {
         migrator.eraseDatabaseOnSchemaChange = false
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
+        migrator.registerMigration("v3", migrate: v3)
         return migrator
     }
 }

@@ -37,6 +37,14 @@ public final class PseudonymKey: @unchecked Sendable {
         return Base32.encodeLowercaseNoPad(mac.prefix(16))
     }
 
+    /// A key derived from `K` for another purpose: HKDF-SHA256 with `K` as the
+    /// input keying material, an empty salt and `info` naming the purpose
+    /// (for example `hub/v1/identity-at-rest`). `K` itself never leaves this
+    /// type; the caller zeroises the result when done with it.
+    public func derive(info: String, byteCount: Int = 32) throws -> [UInt8] {
+        try HKDF.sha256(ikm: secret, salt: [], info: Array(info.utf8), byteCount: byteCount)
+    }
+
     /// Loads a key file, refusing one that group or others can access.
     public static func load(path: String) throws -> PseudonymKey {
         var info = stat()

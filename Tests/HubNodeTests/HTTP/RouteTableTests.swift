@@ -41,11 +41,12 @@ import Testing
         #expect(checked == RouteTable.rules.count * 5)
     }
 
-    @Test func federationRoutesArePeerOnlyAndOperatorRoutesOperatorOnly() {
+    @Test func federationRoutesArePeerOnlyAndLocalRoutesOneRoleEach() {
         #expect(RouteTable.rule(.post, "/v1/messages")?.audiences == [.peer])
         #expect(RouteTable.rule(.get, "/v1/descriptor")?.audiences == Set(Audience.allCases))
         for rule in RouteTable.rules where rule.path.hasPrefix("/v1/local/") {
-            #expect(rule.audiences == [.operator], "\(rule.path)")
+            let caseworkers = rule.path.hasPrefix("/v1/local/cases") || rule.path.hasPrefix("/v1/local/referrals")
+            #expect(rule.audiences == (caseworkers ? [.caseworker] : [.operator]), "\(rule.path)")
         }
     }
 

@@ -33,15 +33,35 @@ import Testing
         return (200, receipts)
     }
 
+    /// A message B accepts (a new consult offer without sealed data), changed by `change`.
     func payload(_ change: (inout [String: JSONValue]) -> Void = { _ in }) -> JSONValue {
         let now = Int64(Date().timeIntervalSince1970)
         var p: [String: JSONValue] = [
-            "v": .integer(1), "type": .string("referral.accept"), "jti": .string(HubUUID.v7()), "iss": .string(a.oin),
+            "v": .integer(1), "type": .string("referral.offer"), "jti": .string(HubUUID.v7()), "iss": .string(a.oin),
             "aud": .string(b.oin), "iat": .integer(now), "exp": .integer(now + 3600),
-            "body": .object(["referral_id": .string(HubUUID.v4())]),
+            "body": Self.consultOffer(today: CalendarDate(daysSinceEpoch: Int(now / 86_400))),
         ]
         change(&p)
         return .object(p)
+    }
+
+    /// A `referral.offer` body for a consult without sealed data.
+    static func consultOffer(today: CalendarDate) -> JSONValue {
+        let offer = ReferralOffer(
+            referralID: HubUUID.v4(),
+            kind: .consult,
+            effectiveDate: today,
+            entryPhase: .relationship,
+            helpDomains: [.relational],
+            referralSource: .`self`,
+            children: [],
+            safety: .init(),
+            priority: .normal,
+            respondBy: today.adding(days: 7),
+            consent: .init(basis: .consent, date: today),
+            sealed: nil
+        )
+        return try! JSONValueEncoder().encode(offer)
     }
 
     @Test func everyReasonCodeOverTheWire() throws {
@@ -119,6 +139,16 @@ import Testing
                     },
                     typ: .message
                 ), .unknownKey
+            ),
+            // An answer to a referral B never received.
+            (
+                try signer.sign(
+                    payload {
+                        $0["type"] = .string("referral.accept")
+                        $0["body"] = .object(["referral_id": .string(HubUUID.v4())])
+                    },
+                    typ: .message
+                ), .invalidState
             ),
         ]
         let (status, receipts) = try post(cases.map(\.0))
