@@ -17,7 +17,10 @@ struct CaseCommand: AsyncParsableCommand {
     )
 
     struct Open: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a case from JSON (file or standard input).")
+        static let configuration = CommandConfiguration(
+            commandName: "open",
+            abstract: "Open a case from JSON (file or standard input)."
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The case JSON file (default: standard input).") var file: String?
 
@@ -31,12 +34,17 @@ struct CaseCommand: AsyncParsableCommand {
             }
             let answer = try await node.call(.post, "/v1/local/cases", body: body)
             if node.json { return printJSON(answer) }
-            print("opened case \(answer["id"]?.cell ?? "?") with \(answer["persons"]?.arrayValue?.count ?? 0) person(s)")
+            print(
+                "opened case \(answer["id"]?.cell ?? "?") with \(answer["persons"]?.arrayValue?.count ?? 0) person(s)"
+            )
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List this municipality's cases.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List this municipality's cases."
+        )
         @OptionGroup var node: NodeOptions
 
         func run() async throws {
@@ -45,15 +53,24 @@ struct CaseCommand: AsyncParsableCommand {
             var table = Table("CASE", "STATUS", "OPENED", "CLOSED", "OUTCOME", "ENTRY PHASE", "HELP")
             for c in answer["cases"]?.arrayValue ?? [] {
                 table.add(
-                    c["id"]?.cell ?? "", c["status"]?.cell ?? "", c["opened_on"]?.cell ?? "", c["closed_on"]?.cell ?? "-",
-                    c["outcome"]?.cell ?? "-", c["entry_phase"]?.cell ?? "", c["help_domains"]?.cell ?? "")
+                    c["id"]?.cell ?? "",
+                    c["status"]?.cell ?? "",
+                    c["opened_on"]?.cell ?? "",
+                    c["closed_on"]?.cell ?? "-",
+                    c["outcome"]?.cell ?? "-",
+                    c["entry_phase"]?.cell ?? "",
+                    c["help_domains"]?.cell ?? ""
+                )
             }
             print(table.render())
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a case (no identifying data).")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a case (no identifying data)."
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The case id.") var id: String
 
@@ -61,18 +78,27 @@ struct CaseCommand: AsyncParsableCommand {
             guard HubUUID.isLowercaseUUID(id) else { throw CommandError("id: not a case id (lowercase UUID)") }
             let answer = try await node.call(.get, "/v1/local/cases/\(id)")
             if node.json { return printJSON(answer) }
-            for key in ["id", "status", "opened_on", "closed_on", "outcome", "entry_phase", "help_domains", "referral_source", "responsible_from", "origin"] {
+            for key in [
+                "id", "status", "opened_on", "closed_on", "outcome", "entry_phase", "help_domains", "referral_source",
+                "responsible_from", "origin",
+            ] {
                 if let value = answer[key], !value.isNull { print("\(key): \(value.cell)") }
             }
-            for p in answer["persons"]?.arrayValue ?? [] { print("person: \(p["role"]?.cell ?? "?") \(p["age_band"]?.isNull == false ? p["age_band"]!.cell : "")") }
+            for p in answer["persons"]?.arrayValue ?? [] {
+                print("person: \(p["role"]?.cell ?? "?") \(p["age_band"]?.isNull == false ? p["age_band"]!.cell : "")")
+            }
         }
     }
 
     struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a case with its outcome.")
+        static let configuration = CommandConfiguration(
+            commandName: "close",
+            abstract: "Close a case with its outcome."
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The case id.") var id: String
-        @Option(name: .long, help: "de_escalated, stable, escalated, referred_on, dropped_out or transferred.") var outcome: String
+        @Option(name: .long, help: "de_escalated, stable, escalated, referred_on, dropped_out or transferred.")
+        var outcome: String
         @Option(name: .customLong("closed-on"), help: "YYYY-MM-DD (default: today).") var closedOn: String?
 
         func run() async throws {
