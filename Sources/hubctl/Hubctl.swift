@@ -25,6 +25,7 @@ struct Hubctl: AsyncParsableCommand {
             InitCommand.self,
             CaseCommand.self,
             ReferralCommand.self,
+            SubjectCommand.self,
         ]
     )
 }

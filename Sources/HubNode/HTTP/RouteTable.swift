@@ -51,6 +51,11 @@ public enum RouteTable {
         RouteRule(.post, "/v1/local/outbox/{id}/drop", [.operator]),
         RouteRule(.get, "/v1/local/audit/verify", [.operator]),
         RouteRule(.get, "/v1/local/alerts", [.operator]),
+        // The data-protection officer (operator role).
+        RouteRule(.post, "/v1/local/subjects/find", [.operator]),
+        RouteRule(.post, "/v1/local/subjects/export", [.operator]),
+        RouteRule(.post, "/v1/local/subjects/erase", [.operator]),
+        RouteRule(.get, "/v1/local/audit/reads", [.operator]),
         // Case workers (docs/openapi.yaml, PROTOCOL §9).
         RouteRule(.post, "/v1/local/cases", [.caseworker]),
         RouteRule(.get, "/v1/local/cases", [.caseworker]),

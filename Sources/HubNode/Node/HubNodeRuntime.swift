@@ -123,6 +123,11 @@ public final class HubNodeRuntime: Sendable {
             limits: configuration.limits,
             logger: logger
         ).register(on: router)
+        PrivacyAPI(
+            subjects: SubjectService(store: store, state: state, vault: vault, keyring: keyring),
+            store: store,
+            reader: RequestBodyReader(maxBytes: 64 << 10, timeout: .seconds(configuration.limits.requestTimeoutSeconds))
+        ).register(on: router)
         CaseworkerAPI(
             cases: CaseService(
                 store: store,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HubProtocol
 
 /// `hubctl outbox`: the delivery queue.
@@ -80,8 +81,43 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify the audit log.",
-        subcommands: [Verify.self]
+        subcommands: [Verify.self, Reads.self]
     )
+
+    struct Reads: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reads",
+            abstract: "Who read which sealed identity, when and why."
+        )
+        @OptionGroup var node: NodeOptions
+        @Option(name: .long, help: "Only reads by this staff CN.") var by: String?
+        @Option(name: .long, help: "Only reads since this day (YYYY-MM-DD).") var since: String?
+
+        func run() async throws {
+            var query: [String] = []
+            if let by { query.append("by=\(by.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+            if let since {
+                guard CalendarDate(since) != nil else { throw CommandError("--since: expected YYYY-MM-DD") }
+                query.append("since=\(since)")
+            }
+            let answer = try await node.call(
+                .get,
+                "/v1/local/audit/reads" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+            )
+            if node.json { return printJSON(answer) }
+            var table = Table("WHEN", "WHO", "CASE", "REFERRAL", "PURPOSE")
+            for r in answer["reads"]?.arrayValue ?? [] {
+                table.add(
+                    r["at"]?.intValue.map(Time.iso) ?? "",
+                    r["by"]?.cell ?? "",
+                    r["case"]?.cell ?? "-",
+                    r["referral"]?.cell ?? "-",
+                    r["purpose"]?.cell ?? ""
+                )
+            }
+            print(table.render())
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -255,6 +255,38 @@ import Testing
         let wrongNode = try hubctl(assen, ["referral", "accept", transfer.0, transfer.1])
         #expect(wrongNode.status != 0)
 
+        // The data-protection officer: who read which identity and why; find, export, erase by BSN.
+        let reads = try hubctl(arnhem, ["audit", "reads", "--by", "Casemanager Gemeente Arnhem"], asOperator: true)
+        #expect(
+            reads.status == 0 && reads.stdout.contains("intake for the warm handover")
+                && reads.stdout.contains(transfer.1),
+            "\(reads.stdout)\(reads.stderr)"
+        )
+        let found = try json(
+            hubctl(arnhem, ["subject", "find", "--json"], stdin: Self.people[0].0 + "\n", asOperator: true)
+        )
+        #expect(found["cases"]?.arrayValue?.count ?? 0 >= 1, "the transferred parent is in Arnhem's case")
+        let exported = try hubctl(arnhem, ["subject", "export"], stdin: Self.people[0].0 + "\n", asOperator: true)
+        #expect(
+            exported.status == 0 && exported.stdout.contains(Self.people[0].1) && exported.stdout.contains(arnhemCase)
+        )
+        let erased = try json(
+            hubctl(arnhem, ["subject", "erase", "--json"], stdin: Self.people[0].0 + "\n", asOperator: true)
+        )
+        #expect(erased["cases"]?.arrayValue?.isEmpty == false)
+        let after = try json(
+            hubctl(arnhem, ["subject", "find", "--json"], stdin: Self.people[0].0 + "\n", asOperator: true)
+        )
+        #expect(
+            after["cases"]?.arrayValue?.isEmpty == true && after["sealed_offers"]?.arrayValue?.isEmpty == true,
+            "\(after)"
+        )
+        #expect(try federation.count(arnhem, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'subject.%'") == 4)
+        let badSubject = try hubctl(arnhem, ["subject", "find"], stdin: "123456789\n", asOperator: true)
+        #expect(badSubject.status != 0 && !badSubject.stderr.contains("123456789"))
+        let caseworkerTries = try hubctl(arnhem, ["subject", "find"], stdin: Self.people[0].0 + "\n")
+        #expect(caseworkerTries.status != 0 && caseworkerTries.stderr.contains("role_not_allowed"))
+
         // The audit logs verify, and no BSN or name is anywhere in plain text.
         for member in federation.members {
             let verified = try hubctl(member, ["audit", "verify"], asOperator: true)
