@@ -11,9 +11,11 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
-# Builds once, then runs every test suite (unit, interop, integration) from that build.
+# Builds once, then runs every suite from that build: the unit suites first, then the
+# integration suites that start real processes, so the two do not compete for the cores.
 test: build
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --filter 'HubProtocolTests|HubNodeTests'
+	$(SWIFT) test --skip-build --filter IntegrationTests
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift

@@ -16,9 +16,17 @@ struct ClientHarness {
 
     /// Starts everything, runs `body`, then shuts the client, the server and
     /// the event loop group down.
+    /// Defaults with room for a loaded CI machine; tests of the timeouts pass their own.
+    static var generous: HubHTTPClientConfiguration {
+        var configuration = HubHTTPClientConfiguration()
+        configuration.connectTimeout = .seconds(60)
+        configuration.requestTimeout = .seconds(120)
+        return configuration
+    }
+
     static func run(
         serverIdentity: ClientTestPKI.Identity = ClientTestPKI.shared.zwolle,
-        configuration: HubHTTPClientConfiguration = .init(),
+        configuration: HubHTTPClientConfiguration = generous,
         _ body: (ClientHarness) async throws -> Void
     ) async throws {
         let pki = ClientTestPKI.shared
