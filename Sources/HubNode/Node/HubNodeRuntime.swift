@@ -123,20 +123,21 @@ public final class HubNodeRuntime: Sendable {
             limits: configuration.limits,
             logger: logger
         ).register(on: router)
+        let cases = CaseService(
+            store: store,
+            state: state,
+            vault: vault,
+            keyring: keyring,
+            descriptors: descriptors,
+            messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds)
+        )
         PrivacyAPI(
-            subjects: SubjectService(store: store, state: state, vault: vault, keyring: keyring),
+            subjects: SubjectService(cases: cases),
             store: store,
             reader: RequestBodyReader(maxBytes: 64 << 10, timeout: .seconds(configuration.limits.requestTimeoutSeconds))
         ).register(on: router)
         CaseworkerAPI(
-            cases: CaseService(
-                store: store,
-                state: state,
-                vault: vault,
-                keyring: keyring,
-                descriptors: descriptors,
-                messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds)
-            ),
+            cases: cases,
             reader: RequestBodyReader(
                 maxBytes: configuration.limits.maxBodyBytes,
                 timeout: .seconds(configuration.limits.requestTimeoutSeconds)

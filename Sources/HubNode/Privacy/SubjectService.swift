@@ -7,25 +7,17 @@ public import HubProtocol
 /// action is audited with case and referral ids and counts, never the BSN, a
 /// name or a pseudonym.
 public struct SubjectService: Sendable {
-    let store: NodeStore
-    let state: NodeState
-    let vault: IdentityVault
-    let keyring: EncryptionKeyring
-    let clock: @Sendable () -> Int64
+    /// The case service whose store, keys and clock this works with.
+    let cases: CaseService
+    var store: NodeStore { cases.store }
+    var state: NodeState { cases.state }
+    var vault: IdentityVault { cases.vault }
+    var keyring: EncryptionKeyring { cases.keyring }
+    var clock: @Sendable () -> Int64 { cases.clock }
 
-    /// Makes the service.
-    public init(
-        store: NodeStore,
-        state: NodeState,
-        vault: IdentityVault,
-        keyring: EncryptionKeyring,
-        clock: @escaping @Sendable () -> Int64 = NodeClock.now
-    ) {
-        self.store = store
-        self.state = state
-        self.vault = vault
-        self.keyring = keyring
-        self.clock = clock
+    /// Makes the service over the node's case service.
+    public init(cases: CaseService) {
+        self.cases = cases
     }
 
     /// Where a person appears.

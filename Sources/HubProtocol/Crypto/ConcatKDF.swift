@@ -16,42 +16,7 @@ public enum ConcatKDF {
         guard (1...(1 << 16)).contains(byteCount) else {
             throw HubProtocolError(.crypto, "the Concat KDF output length \(byteCount) is out of range")
         }
-        let kdf = try OpenSSL.make("EVP_KDF_fetch(SSKDF)") { EVP_KDF_fetch(nil, "SSKDF", nil) }
-        defer { EVP_KDF_free(kdf) }
-        let ctx = try OpenSSL.make("EVP_KDF_CTX_new") { EVP_KDF_CTX_new(kdf) }
-        // Freeing an SSKDF context cleanses the copy of Z it holds.
-        defer { EVP_KDF_CTX_free(ctx) }
-        var digest = Array("SHA256".utf8CString)
-        var out = [UInt8](repeating: 0, count: byteCount)
-        do {
-            try z.withUnsafeBytes { zBytes in
-                try otherInfo.withUnsafeBytes { infoBytes in
-                    try digest.withUnsafeMutableBufferPointer { digestName in
-                        // The params point at these buffers; OpenSSL only reads them, and copies
-                        // them into the context before EVP_KDF_derive returns.
-                        let params = [
-                            OSSL_PARAM_construct_utf8_string(hub_OSSL_KDF_PARAM_DIGEST(), digestName.baseAddress, 0),
-                            OSSL_PARAM_construct_octet_string(
-                                hub_OSSL_KDF_PARAM_KEY(),
-                                UnsafeMutableRawPointer(mutating: zBytes.baseAddress),
-                                zBytes.count
-                            ),
-                            OSSL_PARAM_construct_octet_string(
-                                hub_OSSL_KDF_PARAM_INFO(),
-                                UnsafeMutableRawPointer(mutating: infoBytes.baseAddress),
-                                infoBytes.count
-                            ),
-                            OSSL_PARAM_construct_end(),
-                        ]
-                        try OpenSSL.check("EVP_KDF_derive(SSKDF)") { EVP_KDF_derive(ctx, &out, byteCount, params) }
-                    }
-                }
-            }
-        } catch {
-            zeroize(&out)
-            throw error
-        }
-        return out
+        return try KeyDerivation.sha256("SSKDF", inputs: [(.key, z), (.info, otherInfo)], byteCount: byteCount)
     }
 
     /// OtherInfo for JOSE ECDH-ES (RFC 7518 §4.6.2):

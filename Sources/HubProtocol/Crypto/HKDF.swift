@@ -22,61 +22,10 @@ public enum HKDF {
                 "HKDF-SHA256 output must be 1 to \(maximumByteCount) bytes, not \(byteCount)"
             )
         }
-        let kdf = try OpenSSL.make("EVP_KDF_fetch(HKDF)") { EVP_KDF_fetch(nil, "HKDF", nil) }
-        defer { EVP_KDF_free(kdf) }
-        let ctx = try OpenSSL.make("EVP_KDF_CTX_new") { EVP_KDF_CTX_new(kdf) }
-        // Freeing an HKDF context cleanses the copies of the key, salt and info it holds.
-        defer { EVP_KDF_CTX_free(ctx) }
-        var digest = Array("SHA256".utf8CString)
-        var out = [UInt8](repeating: 0, count: byteCount)
-        do {
-            try ikm.withUnsafeBytes { ikmBytes in
-                try salt.withUnsafeBytes { saltBytes in
-                    try info.withUnsafeBytes { infoBytes in
-                        try digest.withUnsafeMutableBufferPointer { digestName in
-                            // The params point at these buffers; OpenSSL only reads them and copies
-                            // them into the context before EVP_KDF_derive returns. Empty salt and
-                            // info are left out rather than passed as zero-length pointers.
-                            var params = [
-                                OSSL_PARAM_construct_utf8_string(
-                                    hub_OSSL_KDF_PARAM_DIGEST(),
-                                    digestName.baseAddress,
-                                    0
-                                ),
-                                OSSL_PARAM_construct_octet_string(
-                                    hub_OSSL_KDF_PARAM_KEY(),
-                                    UnsafeMutableRawPointer(mutating: ikmBytes.baseAddress),
-                                    ikmBytes.count
-                                ),
-                            ]
-                            if !saltBytes.isEmpty {
-                                params.append(
-                                    OSSL_PARAM_construct_octet_string(
-                                        hub_OSSL_KDF_PARAM_SALT(),
-                                        UnsafeMutableRawPointer(mutating: saltBytes.baseAddress),
-                                        saltBytes.count
-                                    )
-                                )
-                            }
-                            if !infoBytes.isEmpty {
-                                params.append(
-                                    OSSL_PARAM_construct_octet_string(
-                                        hub_OSSL_KDF_PARAM_INFO(),
-                                        UnsafeMutableRawPointer(mutating: infoBytes.baseAddress),
-                                        infoBytes.count
-                                    )
-                                )
-                            }
-                            params.append(OSSL_PARAM_construct_end())
-                            try OpenSSL.check("EVP_KDF_derive(HKDF)") { EVP_KDF_derive(ctx, &out, byteCount, params) }
-                        }
-                    }
-                }
-            }
-        } catch {
-            zeroize(&out)
-            throw error
-        }
-        return out
+        return try KeyDerivation.sha256(
+            "HKDF",
+            inputs: [(.key, ikm), (.salt, salt), (.info, info)],
+            byteCount: byteCount
+        )
     }
 }
