@@ -17,11 +17,18 @@ import Testing
         try federation.startAll()
     }
 
+    /// Node A's certificate and key as files, for curl to act as peer A.
+    func peerCredentials() throws -> (URL, URL) {
+        (
+            try federation.write("a-as-peer.pem", a.nodeCert.pem),
+            try federation.write("a-as-peer.key", a.nodeKey.pkcs8PEM(), mode: 0o600)
+        )
+    }
+
     /// POSTs `messages` to B as peer A with curl; returns the status and receipts.
     func post(_ messages: [String]) throws -> (Int, [ReceiptPayload]) {
         let body = JCS.string(.object(["messages": .array(messages.map { .string($0) })]))
-        let certPath = try federation.write("a-as-peer.pem", a.nodeCert.pem)
-        let keyPath = try federation.write("a-as-peer.key", a.nodeKey.pkcs8PEM(), mode: 0o600)
+        let (certPath, keyPath) = try peerCredentials()
         let answer = try Curl.call(port: port, "POST", "/v1/messages", cert: certPath, key: keyPath, ca: ca, body: body)
         guard answer.status == 200 else { return (answer.status, []) }
         let value = try JSONParser.parse(Array(answer.body.utf8))
@@ -184,8 +191,7 @@ import Testing
         #expect(try federation.count(b, "SELECT COUNT(*) FROM alerts WHERE kind = 'jti_conflict'") == 1)
         // The same bytes again get the stored receipt back, byte for byte.
         let repeatBody = JCS.string(.object(["messages": .array([.string(cases[3].0)])]))
-        let certPath = try federation.write("a-as-peer.pem", a.nodeCert.pem)
-        let keyPath = try federation.write("a-as-peer.key", a.nodeKey.pkcs8PEM(), mode: 0o600)
+        let (certPath, keyPath) = try peerCredentials()
         let first = try Curl.call(
             port: port,
             "POST",
@@ -250,8 +256,7 @@ import Testing
             "not json", "[]", "{\"messages\":[]}", "{\"messages\":[\"\(good)\"],\"extra\":1}", "{\"messages\":[1]}",
             "{\"messages\":\"\(good)\"}", tooMany, "{\"messages\":[\"\(good)\"],\"messages\":[]}",
         ]
-        let certPath = try federation.write("a-as-peer.pem", a.nodeCert.pem)
-        let keyPath = try federation.write("a-as-peer.key", a.nodeKey.pkcs8PEM(), mode: 0o600)
+        let (certPath, keyPath) = try peerCredentials()
         for body in bodies {
             let answer = try Curl.call(
                 port: port,
