@@ -9,9 +9,9 @@ public struct DeliveryStateMachine: Sendable {
         /// The receiver durably accepted it; keep the receipt as proof of delivery.
         case accepted(receipt: String)
         /// A final rejection: park it with the reason (the handler may decide otherwise).
-        case rejected(reason: ReceiptReasonCode, receipt: String)
+        case rejected(reason: ReceiptReason, receipt: String)
         /// A transient rejection (`not_yet_valid`, `untrusted_certificate`, `unknown_key`): retry the same bytes.
-        case transient(reason: ReceiptReasonCode, receipt: String)
+        case transient(reason: ReceiptReason, receipt: String)
     }
 
     /// What came back for a whole batch.
@@ -115,6 +115,3 @@ public struct DeliveryStateMachine: Sendable {
         return .scheduleRetry(afterSeconds: delay, lastError: lastError)
     }
 }
-
-/// The reason codes of receipts, as the delivery side sees them.
-public typealias ReceiptReasonCode = ReceiptReason

@@ -81,7 +81,6 @@ public struct MessageReceiver: Sendable {
                 hash: hash,
                 refJTI: refJTI,
                 reason: error.reason,
-                detail: error.detail,
                 peerOIN: peerOIN,
                 iss: payload?.iss,
                 jti: reserves ? refJTI : nil,
@@ -107,7 +106,6 @@ public struct MessageReceiver: Sendable {
                 hash: hash,
                 refJTI: refJTI,
                 reason: .jtiConflict,
-                detail: "jti already used",
                 peerOIN: peerOIN,
                 iss: payload.iss,
                 jti: nil,
@@ -124,7 +122,6 @@ public struct MessageReceiver: Sendable {
                 hash: hash,
                 refJTI: refJTI,
                 reason: .unknownType,
-                detail: "unknown type",
                 peerOIN: peerOIN,
                 iss: payload.iss,
                 jti: payload.jti,
@@ -150,7 +147,6 @@ public struct MessageReceiver: Sendable {
                 hash: hash,
                 refJTI: refJTI,
                 reason: rejection.reason,
-                detail: rejection.detail,
                 peerOIN: peerOIN,
                 iss: payload.iss,
                 jti: payload.jti,
@@ -196,7 +192,6 @@ public struct MessageReceiver: Sendable {
         hash: String,
         refJTI: String?,
         reason: ReceiptReason,
-        detail: String,
         peerOIN: String,
         iss: String?,
         jti: String?,
@@ -243,7 +238,6 @@ public struct MessageReceiver: Sendable {
             now: now,
             in: db
         )
-        _ = detail
         return Outcome(receipt: receipt, accepted: false, reason: reason, repeated: false)
     }
 

@@ -6,6 +6,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+internal import Synchronization
 import UnixSignals
 
 /// A running node: every service in one `ServiceGroup`, reload on SIGHUP,
@@ -268,14 +269,13 @@ public protocol ReloadablePeerTransport: PeerTransport {
     func replaceTLSContext(_ context: TLSContext) throws(HubClientError)
 }
 
-/// Mutable certificate facts for the status endpoint.
-final class FactsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value: OperatorAPI.CertificateFacts
-    init(_ value: OperatorAPI.CertificateFacts) { _value = value }
+/// Mutable certificate facts for the status endpoint, replaced on reload.
+final class FactsBox: Sendable {
+    private let facts: Mutex<OperatorAPI.CertificateFacts>
+    init(_ value: OperatorAPI.CertificateFacts) { facts = Mutex(value) }
     var value: OperatorAPI.CertificateFacts {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
+        get { facts.withLock { $0 } }
+        set { facts.withLock { $0 = newValue } }
     }
 }
 
