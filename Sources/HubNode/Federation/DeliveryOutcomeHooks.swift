@@ -17,8 +17,18 @@ public struct DeliveryOutcomeHooks: Sendable {
         @Sendable (_ row: OutboxRow, _ reason: ReceiptReason, _ receipt: String, _ now: Int64, _ db: Database) throws
         -> Bool
 
+    /// Called when the receiver answered `unknown_key` for a message and the
+    /// peer's descriptor was fetched again: returns the message's new bytes,
+    /// sealed to `key` (the descriptor's first encryption key) and signed by
+    /// `identity`, or nil when it cannot or need not be re-sealed (it was
+    /// already sealed to `key`, or the sender's copy is gone).
+    public typealias Reseal =
+        @Sendable (_ row: OutboxRow, _ key: ECPublicJWK, _ identity: NodeIdentity, _ now: Int64, _ db: Database) throws
+        -> Outbox.Replacement?
+
     private var delivered: [MessageType: Delivered] = [:]
     private var rejected: [MessageType: Rejected] = [:]
+    private var reseal: [MessageType: Reseal] = [:]
 
     /// No hooks.
     public init() {}
@@ -31,6 +41,29 @@ public struct DeliveryOutcomeHooks: Sendable {
     ) {
         delivered[type] = onDelivered
         rejected[type] = onFinalRejection
+    }
+
+    /// Sets the re-sealing hook for `type`, a message type that carries sealed data.
+    public mutating func registerReseal(_ type: MessageType, _ hook: @escaping Reseal) {
+        reseal[type] = hook
+    }
+
+    /// Whether messages of the row's type can be re-sealed.
+    func canReseal(_ row: OutboxRow) -> Bool {
+        MessageType(rawValue: row.type).map { reseal[$0] != nil } ?? false
+    }
+
+    /// Runs the re-sealing hook of the row's type; nil when there is none or
+    /// it made no new bytes.
+    func reseal(
+        _ row: OutboxRow,
+        to key: ECPublicJWK,
+        identity: NodeIdentity,
+        at now: Int64,
+        in db: Database
+    ) throws -> Outbox.Replacement? {
+        guard let type = MessageType(rawValue: row.type), let hook = reseal[type] else { return nil }
+        return try hook(row, key, identity, now, db)
     }
 
     /// Runs the delivered hook of the row's type, if any.

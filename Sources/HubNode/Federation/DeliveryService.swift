@@ -197,18 +197,60 @@ public final class DeliveryService: Service, Sendable {
         }
         let actions = machine.batchFinished(count: rows.count, outcome: outcome, unit: Self.unit())
         store(machine, for: destination)
-        await apply(actions, rows: rows, destination: destination, now: clock())
+        let reseal = await resealTarget(outcome, rows: rows, peer: peer, snapshot: snapshot)
+        await apply(actions, rows: rows, destination: destination, now: clock(), reseal: reseal)
         logger.debug(
             "batch delivered",
             metadata: ["peer": "\(destination)", "messages": "\(rows.count)", "outcome": "\(Self.summary(outcome))"]
         )
     }
 
+    /// Messages the receiver refused with `unknown_key`, and the key to
+    /// re-seal them to (PROTOCOL §7: "the sender re-seals to the current
+    /// descriptor"): the peer's descriptor is fetched again, whatever the
+    /// cache holds. Nil when no such message can be re-sealed or the
+    /// descriptor cannot be had now (the messages then wait as any transient
+    /// rejection does, and the next refusal tries again).
+    private func resealTarget(
+        _ outcome: DeliveryStateMachine.BatchOutcome,
+        rows: [OutboxRow],
+        peer: PeerEndpoint,
+        snapshot: NodeState.Snapshot
+    ) async -> Reseal? {
+        guard case .receipts(let results) = outcome else { return nil }
+        let stale = Set(
+            results.indices.filter { i in
+                guard case .transient(.unknownKey, _) = results[i] else { return false }
+                return hooks.canReseal(rows[i])
+            }
+        )
+        guard !stale.isEmpty else { return nil }
+        do {
+            let descriptor = try await descriptors.refresh(peer, snapshot: snapshot)
+            guard let key = descriptor.encKeys.first else { return nil }
+            return Reseal(indices: stale, key: key, identity: snapshot.identity)
+        } catch {
+            logger.warning(
+                "the peer does not know the key a message was sealed to, and its descriptor cannot be fetched again",
+                metadata: ["peer": "\(peer.oin)", "error": "\(error)"]
+            )
+            return nil
+        }
+    }
+
+    /// Which rows of a batch to re-seal, to which key, signed by whom.
+    struct Reseal {
+        var indices: Set<Int>
+        var key: ECPublicJWK
+        var identity: NodeIdentity
+    }
+
     private func apply(
         _ actions: [DeliveryStateMachine.Action],
         rows: [OutboxRow],
         destination: String,
-        now: Int64
+        now: Int64,
+        reseal: Reseal? = nil
     ) async {
         do {
             try await store.write { db in
@@ -251,6 +293,35 @@ public final class DeliveryService: Service, Sendable {
                         )
                     case .keepQueued(let i, let lastError):
                         guard let id = rows[i].id else { continue }
+                        if let reseal, reseal.indices.contains(i),
+                            let replacement = try self.hooks.reseal(
+                                rows[i],
+                                to: reseal.key,
+                                identity: reseal.identity,
+                                at: now,
+                                in: db
+                            )
+                        {
+                            try Outbox.replace(
+                                id: id,
+                                with: replacement,
+                                note: "re-sealed to key \(reseal.key.kid ?? reseal.key.thumbprint()) after unknown_key",
+                                notifying: self.signal,
+                                in: db
+                            )
+                            try AuditLog.append(
+                                .object([
+                                    "hash": .string(rows[i].hash), "new_hash": .string(replacement.signed.hash),
+                                    "type": .string(rows[i].type), "peer": .string(destination),
+                                    "kid": .string(reseal.key.kid ?? reseal.key.thumbprint()),
+                                ]),
+                                actor: "node",
+                                action: "message.resealed",
+                                at: now,
+                                in: db
+                            )
+                            continue
+                        }
                         let delay = Int64(
                             self.settings.backoff.delay(attempt: rows[i].attempts, unit: Self.unit()).rounded(.up)
                         )

@@ -94,7 +94,7 @@ public final class HubNodeRuntime: Sendable {
             transport: client,
             descriptors: descriptors,
             settings: deliverySettings,
-            hooks: ReferralDeliveryHooks.hooks,
+            hooks: ReferralDeliveryHooks.hooks(vault: vault),
             logger: logger
         )
         checkpoints = AuditCheckpointService(

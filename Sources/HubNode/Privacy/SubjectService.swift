@@ -151,6 +151,16 @@ public struct SubjectService: Sendable {
                     arguments: [unlinked, entry.caseID, entry.position]
                 )
             }
+            // The copies kept for re-sealing outgoing offers hold the whole family: they go.
+            for caseID in Set(found.casePersons.map(\.caseID)) {
+                try db.execute(
+                    sql: """
+                        UPDATE referrals SET reseal_identity = NULL
+                        WHERE direction = 'outgoing' AND case_id = ? AND reseal_identity IS NOT NULL
+                        """,
+                    arguments: [caseID]
+                )
+            }
             for offer in found.sealedOffers {
                 try Inbox.eraseMessage(hash: offer.hash, at: now, in: db)
                 try db.execute(

@@ -84,6 +84,7 @@ extension CaseService {
         guard caseRow.status == .open else { throw CaseServiceError.caseClosed }
         let referralID = HubUUID.v7()
         var sealed: String? = nil
+        var resealCopy: [UInt8]? = nil
         if seals {
             guard !identities.isEmpty else {
                 throw CaseServiceError(
@@ -110,12 +111,15 @@ extension CaseService {
             guard let key = descriptor.encKeys.first else {
                 throw CaseServiceError(.conflict, "no_encryption_key", "\(peer.name) lists no encryption key")
             }
-            sealed = try SealedIdentity(persons: identities, note: request.note).seal(
+            let identity = SealedIdentity(persons: identities, note: request.note)
+            sealed = try identity.seal(
                 to: key,
                 senderOIN: snapshot.identity.oin,
                 recipientOIN: peer.oin,
                 referralID: referralID
             )
+            // Kept (encrypted) until delivery, to re-seal on `unknown_key` (PROTOCOL §7).
+            resealCopy = try vault.sealResealCopy(identity, referralID: referralID)
         }
         let offer = ReferralOffer(
             referralID: referralID,
@@ -166,7 +170,7 @@ extension CaseService {
             updatedAt: now
         )
         let body = try JSONValueEncoder().encode(offer)
-        let (lifetime, signal, isSealed) = (messageLifetime, store.outboxSignal, sealed != nil)
+        let (lifetime, signal, isSealed, copy) = (messageLifetime, store.outboxSignal, sealed != nil, resealCopy)
         try await store.write { db in
             // The case may have closed since it was read.
             guard try CaseRow.fetchOne(db, key: caseID)?.status == .open else { throw CaseServiceError.caseClosed }
@@ -181,6 +185,12 @@ extension CaseService {
                 in: db
             )
             try row.insert(db)
+            if let copy {
+                try db.execute(
+                    sql: "UPDATE referrals SET reseal_identity = ? WHERE sender_oin = ? AND referral_id = ?",
+                    arguments: [Data(copy), row.senderOIN, referralID]
+                )
+            }
             try CaseStore.audit(
                 "referral.offer",
                 actor: actor,

@@ -37,9 +37,7 @@ public final class IdentityVault: @unchecked Sendable {
     public func seal(_ person: SealedIdentity.Person, caseID: String, pseudonym: String) throws -> [UInt8] {
         var plaintext = JCS.serialize(try JSONValueEncoder().encode(StoredIdentity(person)))
         defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        let iv = SecureRandom.bytes(AESGCM.standardIVByteCount)
-        let sealed = try AESGCM.seal(key: key, iv: iv, plaintext: plaintext, aad: Self.aad(caseID, pseudonym))
-        return [Self.version] + iv + sealed.ciphertext + sealed.tag
+        return try encrypt(plaintext, aad: Self.aad(caseID, pseudonym))
     }
 
     /// Decrypts the blob of the row `(caseID, pseudonym)`; `role` comes from
@@ -51,20 +49,50 @@ public final class IdentityVault: @unchecked Sendable {
         caseID: String,
         pseudonym: String
     ) throws -> SealedIdentity.Person {
+        var plaintext = try decrypt(blob, aad: Self.aad(caseID, pseudonym))
+        defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        let stored = try JSONValueDecoder().decode(StoredIdentity.self, from: JSONParser.parse(plaintext))
+        return try stored.person(role: role)
+    }
+
+    /// Encrypts the sender's copy of an outgoing offer's sealed plaintext
+    /// (the padded JCS of PROTOCOL §7), for re-sealing it to the receiver's
+    /// new key on `unknown_key`. AAD = `reseal:` ‖ referral id, so the copy
+    /// of one referral does not open as another's or as a person's.
+    public func sealResealCopy(_ identity: SealedIdentity, referralID: String) throws -> [UInt8] {
+        var plaintext = try identity.paddedJCS()
+        defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        return try encrypt(plaintext, aad: Array(("reseal:" + referralID).utf8))
+    }
+
+    /// Decrypts a copy made by ``sealResealCopy(_:referralID:)``.
+    public func openResealCopy(_ blob: [UInt8], referralID: String) throws -> SealedIdentity {
+        var plaintext = try decrypt(blob, aad: Array(("reseal:" + referralID).utf8))
+        defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        return try SealedIdentity.parse(plaintext: plaintext)
+    }
+
+    /// `version ‖ IV ‖ ciphertext ‖ tag` under the at-rest key.
+    private func encrypt(_ plaintext: [UInt8], aad: [UInt8]) throws -> [UInt8] {
+        let iv = SecureRandom.bytes(AESGCM.standardIVByteCount)
+        let sealed = try AESGCM.seal(key: key, iv: iv, plaintext: plaintext, aad: aad)
+        return [Self.version] + iv + sealed.ciphertext + sealed.tag
+    }
+
+    /// The plaintext of a blob made by ``encrypt(_:aad:)``; throws
+    /// `authentication_failed` for a changed blob or the wrong AAD.
+    private func decrypt(_ blob: [UInt8], aad: [UInt8]) throws -> [UInt8] {
         let ivEnd = 1 + AESGCM.standardIVByteCount
         guard blob.count >= ivEnd + AESGCM.tagByteCount, blob[0] == Self.version else {
             throw HubProtocolError(.authenticationFailed, "the identity blob has an unknown format")
         }
-        var plaintext = try AESGCM.open(
+        return try AESGCM.open(
             key: key,
             iv: Array(blob[1..<ivEnd]),
             ciphertext: Array(blob[ivEnd..<(blob.count - AESGCM.tagByteCount)]),
             tag: Array(blob.suffix(AESGCM.tagByteCount)),
-            aad: Self.aad(caseID, pseudonym)
+            aad: aad
         )
-        defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        let stored = try JSONValueDecoder().decode(StoredIdentity.self, from: JSONParser.parse(plaintext))
-        return try stored.person(role: role)
     }
 
     private static func aad(_ caseID: String, _ pseudonym: String) -> [UInt8] {

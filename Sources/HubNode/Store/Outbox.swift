@@ -168,6 +168,50 @@ public enum Outbox {
         }
     }
 
+    /// New bytes for a queued message: a new body (for instance re-sealed to
+    /// the receiver's new key) signed under a new `jti`.
+    public struct Replacement: Sendable, Hashable {
+        /// The new signature and its `jti` and hash.
+        public var signed: Resigned
+        /// The new body, JCS.
+        public var bodyJSON: String
+
+        /// Makes a replacement.
+        public init(signed: Resigned, bodyJSON: String) {
+            self.signed = signed
+            self.bodyJSON = bodyJSON
+        }
+    }
+
+    /// Replaces a queued row's bytes in place (it keeps its place in the
+    /// queue and its age) and makes it due at once. Triggers `signal` on commit.
+    ///
+    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when the row is
+    ///   not queued (or the new jti or hash is already used).
+    public static func replace(
+        id: Int64,
+        with replacement: Replacement,
+        note: String,
+        notifying signal: OutboxSignal,
+        in db: Database
+    ) throws {
+        try StoreError.catching {
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET jti = ?, hash = ?, jws = ?, body_json = ?, attempts = 0,
+                        next_attempt_at = 0, last_error = ?
+                    WHERE id = ? AND state = 'queued'
+                    """,
+                arguments: [
+                    replacement.signed.jti, replacement.signed.hash, replacement.signed.jws, replacement.bodyJSON,
+                    note, id,
+                ]
+            )
+        }
+        try requireChange(id: id, in: db)
+        db.afterNextTransaction(onCommit: { _ in signal.notify() })
+    }
+
     /// An operator's retry of a parked row: queued again at its old place,
     /// due at once, with its attempts, receipt and parking age reset, and
     /// with new bytes when `resigned` is given. Triggers `signal` on commit.

@@ -85,7 +85,7 @@ final class ReferralTestFederation: Sendable {
                 state: state,
                 transport: transport.as(oin),
                 descriptors: descriptors,
-                hooks: ReferralDeliveryHooks.hooks,
+                hooks: ReferralDeliveryHooks.hooks(vault: vault),
                 logger: Logger(label: "test.\(code)", factory: { _ in SwiftLogNoOpLogHandler() })
             )
             cases = CaseService(
