@@ -29,18 +29,7 @@ import Testing
         stdin: String = "",
         asOperator: Bool = false
     ) throws -> ProcessRunner.Output {
-        let env = [
-            "HUB_NODE=https://localhost:\(federation.ports[member.oin]!)",
-            "HUB_CERT=\((asOperator ? member.operatorCert : member.caseworkerCert).path)",
-            "HUB_KEY=\((asOperator ? member.operatorKey : member.caseworkerKey).path)",
-            "HUB_CA=\(federation.root.url.appendingPathComponent("federation-ca.pem").path)",
-            "HUB_PROFILE=/nonexistent",
-        ]
-        return try ProcessRunner.run(
-            URL(fileURLWithPath: "/usr/bin/env"),
-            env + [ProcessRunner.binDirectory.appendingPathComponent("hubctl").path] + args,
-            stdin: stdin
-        )
+        try federation.hubctl(member, args, stdin: stdin, asOperator: asOperator)
     }
 
     func json(_ out: ProcessRunner.Output, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
