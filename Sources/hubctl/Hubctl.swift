@@ -21,6 +21,7 @@ struct Hubctl: AsyncParsableCommand {
             OutboxCommand.self,
             AuditCommand.self,
             AlertsCommand.self,
+            KeysCommand.self,
             PKICommand.self,
             InitCommand.self,
             CaseCommand.self,

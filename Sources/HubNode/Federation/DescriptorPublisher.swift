@@ -48,6 +48,17 @@ public final class DescriptorPublisher: Sendable {
         cached.withLock { $0 = nil }
     }
 
+    /// Replaces the encryption keys (key rotation); the next call re-signs
+    /// when they changed.
+    public func updateEncryptionKeys(_ keys: [ECPublicJWK]) {
+        let changed = contents.withLock { c in
+            guard c.encryptionKeys != keys else { return false }
+            c.encryptionKeys = keys
+            return true
+        }
+        if changed { invalidate() }
+    }
+
     /// Forces re-signing (for example after the signing key changed).
     public func invalidate() {
         cached.withLock { $0 = nil }

@@ -28,6 +28,7 @@ public final class HubNodeRuntime: Sendable {
     let checkpoints: AuditCheckpointService
     let application: any Service
     let facts: FactsBox
+    let keys: KeyringService
 
     /// Builds a node from its configuration file; nothing listens until ``run()``.
     ///
@@ -73,10 +74,17 @@ public final class HubNodeRuntime: Sendable {
             contents: .init(
                 endpoint: endpoint.port == 443
                     ? "https://\(endpoint.host)" : "https://\(endpoint.host):\(endpoint.port)",
-                encryptionKeys: [keyring.current.jwk],
+                encryptionKeys: keyring.descriptorKeys,
                 capabilities: ["referral/1", "methodology/1"]
             ),
             lifetime: Int64(configuration.delivery.descriptorLifetimeSeconds)
+        )
+        keys = KeyringService(
+            keyring: keyring,
+            publisher: publisher,
+            store: store,
+            descriptorLifetime: Int64(configuration.delivery.descriptorLifetimeSeconds),
+            logger: logger
         )
         let descriptors = DescriptorCache(store: store, transport: client)
         var deliverySettings = DeliveryService.Settings()
@@ -154,6 +162,7 @@ public final class HubNodeRuntime: Sendable {
             messageLifetime: Int64(configuration.delivery.messageLifetimeSeconds),
             logger: logger
         ).register(on: router)
+        KeysAPI(keys: keys).register(on: router)
 
         let state = self.state
         let tlsBox = self.tlsBox
@@ -207,7 +216,8 @@ public final class HubNodeRuntime: Sendable {
     public func run() async throws {
         var configuration = ServiceGroupConfiguration(
             services: [
-                .init(service: delivery), .init(service: checkpoints), .init(service: ReloadService(runtime: self)),
+                .init(service: delivery), .init(service: checkpoints), .init(service: keys),
+                .init(service: ReloadService(runtime: self)),
                 .init(service: application),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -224,6 +234,7 @@ public final class HubNodeRuntime: Sendable {
     /// Re-reads the configuration file, certificates, keys, CRLs and peers;
     /// closes connections whose peer no longer verifies.
     public func reload() async {
+        await keys.reload()
         do {
             let configuration = try NodeConfiguration.load(path: configurationPath)
             let material = try NodeMaterial.load(configuration)
