@@ -34,6 +34,7 @@ public final class DeliveryService: Service, Sendable {
     private let settings: Settings
     private let hooks: DeliveryOutcomeHooks
     private let logger: Logger
+    private let metrics: HubMetrics?
     private let clock: @Sendable () -> Int64
     private let machines = Mutex<[String: DeliveryStateMachine]>([:])
     private let inFlight = Mutex<Set<String>>([])
@@ -48,6 +49,7 @@ public final class DeliveryService: Service, Sendable {
         settings: Settings = Settings(),
         hooks: DeliveryOutcomeHooks = DeliveryOutcomeHooks(),
         logger: Logger,
+        metrics: HubMetrics? = nil,
         clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store
@@ -58,6 +60,7 @@ public final class DeliveryService: Service, Sendable {
         self.settings = settings
         self.hooks = hooks
         self.logger = logger
+        self.metrics = metrics
         self.clock = clock
     }
 
@@ -179,8 +182,14 @@ public final class DeliveryService: Service, Sendable {
             Array("{\"messages\":[".utf8) + Array(rows.map { "\"\($0.jws)\"" }.joined(separator: ",").utf8)
             + Array("]}".utf8)
         let outcome: DeliveryStateMachine.BatchOutcome
+        let started = ContinuousClock.now
         do {
             let answer = try await transport.postMessages(body, to: peer)
+            metrics?.deliveryFinished(
+                peer: destination,
+                outcome: answer.status == 200 ? .ok : .httpError,
+                duration: ContinuousClock.now - started
+            )
             if answer.status == 200 {
                 let checker = ReceiptChecker(ownOIN: snapshot.identity.oin, verifier: snapshot.verifier)
                 outcome = checker.check(
@@ -193,6 +202,7 @@ public final class DeliveryService: Service, Sendable {
                 outcome = .status(answer.status, retryAfterSeconds: answer.retryAfterSeconds)
             }
         } catch {
+            metrics?.deliveryFinished(peer: destination, outcome: .failed, duration: ContinuousClock.now - started)
             outcome = .unknown("\(error)")
         }
         let actions = machine.batchFinished(count: rows.count, outcome: outcome, unit: Self.unit())
@@ -253,11 +263,14 @@ public final class DeliveryService: Service, Sendable {
         reseal: Reseal? = nil
     ) async {
         do {
-            try await store.write { db in
+            // What became of each message, counted once the transaction committed.
+            let sent = try await store.write { db -> [(type: String, status: HubMetrics.SentStatus)] in
+                var sent: [(type: String, status: HubMetrics.SentStatus)] = []
                 for action in actions {
                     switch action {
                     case .markDelivered(let i, let receipt):
                         guard let id = rows[i].id else { continue }
+                        sent.append((rows[i].type, .accepted))
                         try Outbox.markDelivered(id: id, receiptJWS: receipt, at: now, in: db)
                         try AuditLog.append(
                             Self.auditDetails(rows[i], destination, "accepted", nil),
@@ -269,6 +282,7 @@ public final class DeliveryService: Service, Sendable {
                         try self.hooks.didDeliver(rows[i], at: now, in: db)
                     case .park(let i, let reason, let receipt):
                         guard let id = rows[i].id else { continue }
+                        sent.append((rows[i].type, receipt == nil ? .parked : .rejected))
                         // A feature that handles this final rejection keeps the receipt; the row leaves the queue.
                         if let receipt,
                             try self.hooks.handleRejection(rows[i], reason: reason, receipt: receipt, at: now, in: db)
@@ -293,6 +307,7 @@ public final class DeliveryService: Service, Sendable {
                         )
                     case .keepQueued(let i, let lastError):
                         guard let id = rows[i].id else { continue }
+                        sent.append((rows[i].type, .retry))
                         if let reseal, reseal.indices.contains(i),
                             let replacement = try self.hooks.reseal(
                                 rows[i],
@@ -346,7 +361,9 @@ public final class DeliveryService: Service, Sendable {
                 {
                     try PeerStates.recordSuccess(destination: destination, at: now, in: db)
                 }
+                return sent
             }
+            for (type, status) in sent { metrics?.messageSent(type: type, status: status) }
         } catch {
             logger.error(
                 "delivery cannot record a batch outcome",

@@ -12,6 +12,7 @@ public struct FederationAPI: Sendable {
     let delivery: DeliveryService?
     let limits: NodeConfiguration.Limits
     let logger: Logger
+    let metrics: HubMetrics?
     let clock: @Sendable () -> Int64
 
     /// Makes the API.
@@ -23,6 +24,7 @@ public struct FederationAPI: Sendable {
         delivery: DeliveryService?,
         limits: NodeConfiguration.Limits,
         logger: Logger,
+        metrics: HubMetrics? = nil,
         clock: @escaping @Sendable () -> Int64 = NodeClock.now
     ) {
         self.store = store
@@ -32,6 +34,7 @@ public struct FederationAPI: Sendable {
         self.delivery = delivery
         self.limits = limits
         self.logger = logger
+        self.metrics = metrics
         self.clock = clock
     }
 
@@ -83,6 +86,8 @@ public struct FederationAPI: Sendable {
             )
             throw HubHTTPError.storageUnavailable
         }
+        // Counted once the receipts are durable.
+        for outcome in outcomes { metrics?.messageReceived(type: outcome.type, accepted: outcome.accepted) }
         let accepted = outcomes.filter(\.accepted).count
         logger.info(
             "batch received",

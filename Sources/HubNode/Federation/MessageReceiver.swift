@@ -27,6 +27,8 @@ public struct MessageReceiver: Sendable {
         public var reason: ReceiptReason?
         /// Whether this was a repeat answered from the store.
         public var repeated: Bool
+        /// The message's `type` claim, when its signature verified (for metrics).
+        public var type: String? = nil
     }
 
     /// Processes `messages` from the peer `peerOIN` inside `db`'s transaction.
@@ -65,7 +67,8 @@ public struct MessageReceiver: Sendable {
                 receipt: stored,
                 accepted: row?.status == .accepted,
                 reason: row?.reason.flatMap(ReceiptReason.init(rawValue:)),
-                repeated: true
+                repeated: true,
+                type: row?.type
             )
         }
         let refJTI = JWSVerifier.refJTI(of: m)
@@ -183,7 +186,7 @@ public struct MessageReceiver: Sendable {
             in: db
         )
         try audit(hash: hash, type: payload.type, peerOIN: peerOIN, status: "accepted", reason: nil, now: now, in: db)
-        return Outcome(receipt: receipt, accepted: true, reason: nil, repeated: false)
+        return Outcome(receipt: receipt, accepted: true, reason: nil, repeated: false, type: payload.type)
     }
 
     /// Signs a rejection; records it unless it is transient (PROTOCOL §5).
@@ -238,7 +241,7 @@ public struct MessageReceiver: Sendable {
             now: now,
             in: db
         )
-        return Outcome(receipt: receipt, accepted: false, reason: reason, repeated: false)
+        return Outcome(receipt: receipt, accepted: false, reason: reason, repeated: false, type: type)
     }
 
     private func audit(

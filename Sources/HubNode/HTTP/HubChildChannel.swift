@@ -32,15 +32,18 @@ public struct HubChildChannel: ServerChildChannel {
     let registry: ConnectionRegistry
     let classify: @Sendable (TLSPeer) -> Caller
     let maxHeaderBytes: Int
+    let onHandshakeFailure: @Sendable (any Error) -> Void
 
-    /// Makes the child channel.
+    /// Makes the child channel; `onHandshakeFailure` sees the error of each
+    /// handshake that did not complete (for metrics).
     public init(
         http: HTTP1Channel,
         tls: TLSContextBox,
         limiter: HandshakeLimiter,
         registry: ConnectionRegistry,
         classify: @escaping @Sendable (TLSPeer) -> Caller,
-        maxHeaderBytes: Int = 16 << 10
+        maxHeaderBytes: Int = 16 << 10,
+        onHandshakeFailure: @escaping @Sendable (any Error) -> Void = { _ in }
     ) {
         self.http = http
         self.tls = tls
@@ -48,6 +51,7 @@ public struct HubChildChannel: ServerChildChannel {
         self.registry = registry
         self.classify = classify
         self.maxHeaderBytes = maxHeaderBytes
+        self.onHandshakeFailure = onHandshakeFailure
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -68,8 +72,12 @@ public struct HubChildChannel: ServerChildChannel {
         let handshake = channel.eventLoop.submit {
             try channel.pipeline.syncOperations.handler(type: HandshakeWaiter.self).promise.futureResult
         }.flatMap { $0 }
-        guard let peer = try? await handshake.get() else {
+        let peer: TLSPeer
+        do {
+            peer = try await handshake.get()
+        } catch {
             // The handshake failed or timed out; the TLS handler has closed the channel.
+            onHandshakeFailure(error)
             try? await value.executeThenClose { _, _ in }
             return
         }

@@ -26,26 +26,33 @@ public struct HubLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let extra = event.metadata { all.merge(extra) { $1 } }
         let time = ISO8601DateFormatter.string(
             from: Date(),
             timeZone: TimeZone(identifier: "UTC")!,
             formatOptions: [.withInternetDateTime, .withFractionalSeconds]
         )
-        let line: String
+        FileHandle.standardError.write(Data(line(for: event, time: time).utf8))
+    }
+
+    /// The line written for `event`, ending in one newline: in `json`, one
+    /// object whose members are strings (metadata named like a fixed member
+    /// gets the prefix `metadata.`).
+    func line(for event: LogEvent, time: String) -> String {
+        var all = metadata
+        if let extra = event.metadata { all.merge(extra) { $1 } }
         switch format {
         case .text:
             let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            line = "\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
+            return "\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
         case .json:
             var object: [String: String] = [
                 "time": time, "level": "\(event.level)", "label": label, "message": "\(event.message)",
             ]
-            for (k, v) in all { object[k] = "\(v)" }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            line = String(decoding: data, as: UTF8.self) + "\n"
+            for (k, v) in all { object[object[k] == nil ? k : "metadata.\(k)"] = "\(v)" }
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
+            return String(decoding: data, as: UTF8.self) + "\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -29,6 +29,8 @@ public final class HubNodeRuntime: Sendable {
     let application: any Service
     let facts: FactsBox
     let keys: KeyringService
+    let metrics: HubMetrics
+    let metricsService: MetricsService?
 
     /// Builds a node from its configuration file; nothing listens until ``run()``.
     ///
@@ -69,6 +71,8 @@ public final class HubNodeRuntime: Sendable {
             )
         )
         client = try makeTransport(material.clientTLS)
+        let metrics = HubMetrics()
+        self.metrics = metrics
         let endpoint = configuration.listen.publicEndpoint
         publisher = DescriptorPublisher(
             contents: .init(
@@ -103,7 +107,8 @@ public final class HubNodeRuntime: Sendable {
             descriptors: descriptors,
             settings: deliverySettings,
             hooks: ReferralDeliveryHooks.hooks(vault: vault),
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
         checkpoints = AuditCheckpointService(
             store: store,
@@ -113,6 +118,7 @@ public final class HubNodeRuntime: Sendable {
         )
 
         let router = Router(context: HubRequestContext.self)
+        router.middlewares.add(HTTPMetricsMiddleware(metrics: metrics))
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         var registry = MessageHandlerRegistry()
         registry.register(
@@ -130,7 +136,8 @@ public final class HubNodeRuntime: Sendable {
             publisher: publisher,
             delivery: delivery,
             limits: configuration.limits,
-            logger: logger
+            logger: logger,
+            metrics: metrics
         ).register(on: router)
         let cases = CaseService(
             store: store,
@@ -183,9 +190,15 @@ public final class HubNodeRuntime: Sendable {
             return HubChildChannel(
                 http: http,
                 tls: tlsBox,
-                limiter: HandshakeLimiter(maximumPerAddress: limits.maxHandshakesPerAddress),
+                limiter: HandshakeLimiter(
+                    maximumPerAddress: limits.maxHandshakesPerAddress,
+                    onRefusal: { metrics.handshakeFailed(.rateLimited) }
+                ),
                 registry: connections,
-                classify: { peer in NodeMaterial.classify(peer, snapshot: state.snapshot) }
+                classify: { peer in NodeMaterial.classify(peer, snapshot: state.snapshot) },
+                onHandshakeFailure: { error in
+                    if let reason = HandshakeFailureReason(error) { metrics.handshakeFailed(reason) }
+                }
             )
         }
         let appConfiguration = ApplicationConfiguration(
@@ -209,17 +222,35 @@ public final class HubNodeRuntime: Sendable {
             },
             logger: logger
         )
+        // Prometheus /metrics and /healthz on their own plain-HTTP listener (docs/metrics.md).
+        metricsService =
+            configuration.metrics.enabled
+            ? MetricsService(
+                configuration: configuration.metrics,
+                collector: MetricsCollector(
+                    metrics: metrics,
+                    store: store,
+                    peers: { Set(state.snapshot.peers.keys) },
+                    certificates: { facts.value },
+                    logger: logger
+                ),
+                logger: logger
+            ) : nil
     }
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests
     /// in flight (at most 10 s) and closes the database.
     public func run() async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: delivery), .init(service: checkpoints), .init(service: keys),
+            .init(service: ReloadService(runtime: self)), .init(service: application),
+        ]
+        if let metricsService {
+            // A failed metrics listener ends alone; the node runs on.
+            services.append(.init(service: metricsService, successTerminationBehavior: .ignore))
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [
-                .init(service: delivery), .init(service: checkpoints), .init(service: keys),
-                .init(service: ReloadService(runtime: self)),
-                .init(service: application),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -165,13 +165,13 @@ public struct OperatorAPI: Sendable {
         let snapshot = state.snapshot
         let now = clock()
         let facts = certificates()
-        let (depth, oldest, parked, peerRows, alerts) = try await store.read { db in
-            (
-                try Outbox.depth(in: db), try Outbox.oldestUndeliveredAge(now: now, in: db),
-                try Outbox.parkedCount(in: db),
-                try PeerStates.all(in: db), try Alerts.open(in: db).count
-            )
+        let (summary, peerRows, alerts) = try await store.read { db in
+            (try Outbox.summaryByDestination(in: db), try PeerStates.all(in: db), try Alerts.open(in: db).count)
         }
+        // The same per-destination numbers the metrics export.
+        let depth = summary.mapValues(\.queued)
+        let oldest = summary.values.compactMap { $0.oldestAge(now: now) }.max()
+        let parked = summary.values.reduce(0) { $0 + $1.parked }
         let byOIN = Dictionary(peerRows.map { ($0.destinationOIN, $0) }, uniquingKeysWith: { a, _ in a })
         let peers: [JSONValue] = snapshot.peers.values.sorted { $0.name < $1.name }.map { peer in
             let row = byOIN[peer.oin]

@@ -14,11 +14,14 @@ public final class HandshakeLimiter: Sendable {
     /// The most handshakes in progress per source address. The default is 32.
     public let maximumPerAddress: Int
     private let counts: Mutex<[String: Int]> = Mutex([:])
+    private let onRefusal: @Sendable () -> Void
 
-    /// Makes a limiter allowing `maximumPerAddress` handshakes in progress per address.
-    public init(maximumPerAddress: Int = 32) {
+    /// Makes a limiter allowing `maximumPerAddress` handshakes in progress per
+    /// address; `onRefusal` runs for each connection refused (for metrics).
+    public init(maximumPerAddress: Int = 32, onRefusal: @escaping @Sendable () -> Void = {}) {
         precondition(maximumPerAddress > 0, "the handshake limit must be positive")
         self.maximumPerAddress = maximumPerAddress
+        self.onRefusal = onRefusal
     }
 
     /// A new handler for one accepted channel.
@@ -33,12 +36,14 @@ public final class HandshakeLimiter: Sendable {
 
     /// Takes a slot for `address`, or returns `false` when it has none left.
     func acquire(_ address: String) -> Bool {
-        counts.withLock { counts in
+        let admitted = counts.withLock { counts in
             let current = counts[address] ?? 0
             guard current < maximumPerAddress else { return false }
             counts[address] = current + 1
             return true
         }
+        if !admitted { onRefusal() }
+        return admitted
     }
 
     /// Gives back a slot taken by `acquire(_:)`.

@@ -204,11 +204,17 @@ final class TLSConnection {
             return TLSError(
                 isHostMismatch ? .hostnameMismatch : .peerCertificateRejected,
                 "peer certificate does not verify: \(text)",
-                openSSLErrors: texts
+                openSSLErrors: texts,
+                certificateFailure: PeerCertificateFailure(verifyResult: verifyResult)
             )
         }
         if queue.contains(where: { $0.reason == hub_SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE() }) {
-            return TLSError(.peerCertificateRejected, "the client sent no certificate", openSSLErrors: texts)
+            return TLSError(
+                .peerCertificateRejected,
+                "the client sent no certificate",
+                openSSLErrors: texts,
+                certificateFailure: .missing
+            )
         }
         if let alert = Self.receivedAlert(queue) {
             return TLSError(

@@ -24,12 +24,20 @@ public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// OpenSSL's error queue at the time of failure, oldest first, if any.
     public var openSSLErrors: [String]
+    /// For a refused peer certificate, the kind of problem when it is known.
+    public var certificateFailure: PeerCertificateFailure?
 
     /// Makes an error with a code, a message and the OpenSSL errors behind it.
-    public init(_ code: Code, _ message: String, openSSLErrors: [String] = []) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        openSSLErrors: [String] = [],
+        certificateFailure: PeerCertificateFailure? = nil
+    ) {
         self.code = code
         self.message = message
         self.openSSLErrors = openSSLErrors
+        self.certificateFailure = certificateFailure
     }
 
     public var description: String {

@@ -36,3 +36,25 @@ enum Curl {
         return Answer(status: status, body: lines.joined(separator: "\n"), exitCode: out.status, stderr: out.stderr)
     }
 }
+
+extension Curl {
+    struct PlainAnswer {
+        let status: Int
+        let contentType: String
+        let body: String
+    }
+
+    /// `GET http://127.0.0.1:port/path` without TLS (the metrics listener).
+    static func plainGet(port: Int, _ path: String) throws -> PlainAnswer {
+        let args = [
+            "-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}\n%{content_type}",
+            "http://127.0.0.1:\(port)\(path)",
+        ]
+        let out = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), args)
+        guard out.status == 0 else { throw RunnerError("curl \(path) failed: \(out.stderr)") }
+        var lines = out.stdout.components(separatedBy: "\n")
+        let contentType = lines.popLast() ?? ""
+        let status = Int(lines.popLast() ?? "") ?? 0
+        return PlainAnswer(status: status, contentType: contentType, body: lines.joined(separator: "\n"))
+    }
+}

@@ -27,6 +27,8 @@ final class TestFederation: @unchecked Sendable {
     var members: [Member] = []
     private(set) var processes: [String: Process] = [:]
     private(set) var ports: [String: Int] = [:]
+    /// The port of each running member's metrics listener (`metrics.port: 0`), read from its log.
+    private(set) var metricsPorts: [String: Int] = [:]
     /// CRL files (relative to the member's folder) each member's config lists.
     var crls: [String: [String]] = [:]
     /// Extra top-level YAML for a member's config (e.g. a `limits:` section).
@@ -144,14 +146,15 @@ final class TestFederation: @unchecked Sendable {
               backoff_initial_seconds: 1
               backoff_max_seconds: 2
             metrics:
-              enabled: false
+              port: 0
             \(extra)
             \(extraConfig[member.oin] ?? "")
             """
         try write("\(member.code.lowercased())/node.yaml", text)
     }
 
-    /// Starts `member`'s node and waits for its "ready" line; returns the bound port.
+    /// Starts `member`'s node and waits for its "ready" and "metrics ready"
+    /// lines; returns the bound port (the metrics port goes to ``metricsPorts``).
     @discardableResult
     func start(_ member: Member, port: Int = 0, timeout: TimeInterval = 60) throws -> Int {
         if processes[member.oin] == nil { try writeConfig(member, port: port) }
@@ -171,19 +174,25 @@ final class TestFederation: @unchecked Sendable {
         while Date() < deadline {
             let text = String(decoding: (try? Data(contentsOf: member.log)) ?? Data(), as: UTF8.self)
             let fresh = String(text.dropFirst(offset))
-            if let line = fresh.split(separator: "\n").first(where: { $0.contains(" ready") && $0.contains("port=") }),
-                let range = line.range(of: "port=")
+            if let bound = Self.port(in: fresh, line: ": ready "),
+                let metrics = Self.port(in: fresh, line: ": metrics ready ")
             {
-                let digits = line[range.upperBound...].prefix { $0.isNumber }
-                if let bound = Int(digits) {
-                    ports[member.oin] = bound
-                    return bound
-                }
+                ports[member.oin] = bound
+                metricsPorts[member.oin] = metrics
+                return bound
             }
             if !process.isRunning { throw RunnerError("\(member.name) exited early:\n\(fresh)") }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw RunnerError("\(member.name) did not become ready within \(Int(timeout)) s")
+    }
+
+    /// The `port=` of the first log line containing `line`.
+    private static func port(in log: String, line marker: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains(marker) && $0.contains("port=") }),
+            let range = line.range(of: "port=")
+        else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// Starts every member, then gives each the others as peers and reloads it (SIGHUP).
@@ -219,6 +228,7 @@ final class TestFederation: @unchecked Sendable {
     @discardableResult
     func stop(_ member: Member, signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
         guard let process = processes.removeValue(forKey: member.oin) else { return -1 }
+        metricsPorts[member.oin] = nil
         kill(process.processIdentifier, signal)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
