@@ -26,6 +26,7 @@ struct Hubctl: AsyncParsableCommand {
             CaseCommand.self,
             ReferralCommand.self,
             SubjectCommand.self,
+            PurgeCommand.self,
         ]
     )
 }

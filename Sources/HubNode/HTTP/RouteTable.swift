@@ -51,6 +51,7 @@ public enum RouteTable {
         RouteRule(.post, "/v1/local/outbox/{id}/drop", [.operator]),
         RouteRule(.get, "/v1/local/audit/verify", [.operator]),
         RouteRule(.get, "/v1/local/alerts", [.operator]),
+        RouteRule(.post, "/v1/local/retention/purge", [.operator]),
         // The data-protection officer (operator role).
         RouteRule(.post, "/v1/local/subjects/find", [.operator]),
         RouteRule(.post, "/v1/local/subjects/export", [.operator]),

@@ -26,6 +26,7 @@ public final class HubNodeRuntime: Sendable {
     let publisher: DescriptorPublisher
     let delivery: DeliveryService
     let checkpoints: AuditCheckpointService
+    let retentionJob: RetentionJob
     let application: any Service
     let facts: FactsBox
 
@@ -144,6 +145,13 @@ public final class HubNodeRuntime: Sendable {
                 timeout: .seconds(configuration.limits.requestTimeoutSeconds)
             )
         ).register(on: router)
+        let retention = RetentionService(store: store, closedCaseAgeDays: configuration.retention.closedCaseAgeDays)
+        RetentionAPI(retention: retention).register(on: router)
+        retentionJob = RetentionJob(
+            retention: retention,
+            runDailyAt: configuration.retention.runDailyAt,
+            logger: logger
+        )
         let facts = self.facts
         OperatorAPI(
             store: store,
@@ -208,7 +216,7 @@ public final class HubNodeRuntime: Sendable {
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: delivery), .init(service: checkpoints), .init(service: ReloadService(runtime: self)),
-                .init(service: application),
+                .init(service: retentionJob), .init(service: application),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -15,6 +15,8 @@ enum StoreMigrations {
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
         migrator.registerMigration("v3", migrate: v3)
+        // v4 (referrals.sealed_plaintext) is registered here.
+        migrator.registerMigration("v5-retention", migrate: v5Retention)
         return migrator
     }
 }
