@@ -27,6 +27,7 @@ struct Hubctl: AsyncParsableCommand {
             CaseCommand.self,
             ReferralCommand.self,
             SubjectCommand.self,
+            PurgeCommand.self,
         ]
     )
 }

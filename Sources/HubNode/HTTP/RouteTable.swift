@@ -53,6 +53,7 @@ public enum RouteTable {
         RouteRule(.get, "/v1/local/alerts", [.operator]),
         RouteRule(.get, "/v1/local/keys", [.operator]),
         RouteRule(.post, "/v1/local/keys/rotate-enc", [.operator]),
+        RouteRule(.post, "/v1/local/retention/purge", [.operator]),
         // The data-protection officer (operator role).
         RouteRule(.post, "/v1/local/subjects/find", [.operator]),
         RouteRule(.post, "/v1/local/subjects/export", [.operator]),

@@ -26,6 +26,7 @@ public final class HubNodeRuntime: Sendable {
     let publisher: DescriptorPublisher
     let delivery: DeliveryService
     let checkpoints: AuditCheckpointService
+    let retentionJob: RetentionJob
     let application: any Service
     let facts: FactsBox
     let keys: KeyringService
@@ -159,6 +160,13 @@ public final class HubNodeRuntime: Sendable {
                 timeout: .seconds(configuration.limits.requestTimeoutSeconds)
             )
         ).register(on: router)
+        let retention = RetentionService(store: store, closedCaseAgeDays: configuration.retention.closedCaseAgeDays)
+        RetentionAPI(retention: retention).register(on: router)
+        retentionJob = RetentionJob(
+            retention: retention,
+            runDailyAt: configuration.retention.runDailyAt,
+            logger: logger
+        )
         let facts = self.facts
         OperatorAPI(
             store: store,
@@ -243,7 +251,7 @@ public final class HubNodeRuntime: Sendable {
     public func run() async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: delivery), .init(service: checkpoints), .init(service: keys),
-            .init(service: ReloadService(runtime: self)), .init(service: application),
+            .init(service: ReloadService(runtime: self)), .init(service: retentionJob), .init(service: application),
         ]
         if let metricsService {
             // A failed metrics listener ends alone; the node runs on.

@@ -250,6 +250,9 @@ public struct OperatorAPI: Sendable {
             try await store.write { db in
                 guard let row = try Outbox.row(id: id, in: db) else { throw StoreError(.notFound, "no such message") }
                 guard row.state == .parked else { throw StoreError(.conflict, "only a parked message can be retried") }
+                guard try !Outbox.isErased(id: id, in: db) else {
+                    throw StoreError(.conflict, "retention deleted this message's bytes; it cannot be retried")
+                }
                 var replacement: Outbox.Resigned? = nil
                 if resignReasons.contains(row.parkedReason ?? ""), let type = MessageType(rawValue: row.type),
                     let body = try? JSONParser.parse(Array(row.bodyJSON.utf8))

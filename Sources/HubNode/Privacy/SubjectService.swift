@@ -144,12 +144,7 @@ public struct SubjectService: Sendable {
         return try await store.write { db in
             let found = try holdings(of: bsn, in: db)
             for entry in found.casePersons {
-                // A fresh random pseudonym: the row stays for the counts but links to nobody.
-                let unlinked = Base32.encodeLowercaseNoPad(SecureRandom.bytes(16))
-                try db.execute(
-                    sql: "UPDATE case_persons SET identity = NULL, pseudonym = ? WHERE case_id = ? AND position = ?",
-                    arguments: [unlinked, entry.caseID, entry.position]
-                )
+                try CaseStore.unlinkPerson(caseID: entry.caseID, position: entry.position, in: db)
             }
             // The copies kept for re-sealing outgoing offers hold the whole family: they go.
             for caseID in Set(found.casePersons.map(\.caseID)) {

@@ -59,6 +59,18 @@ public enum CaseStore {
         )
     }
 
+    /// Unlinks the person at `position` of a case from whoever they are: a
+    /// fresh random pseudonym (the row stays, with its role and age band,
+    /// for the counts, but links to nobody) and no identity blob. Subject
+    /// erase and retention (PROTOCOL §13) both use it.
+    public static func unlinkPerson(caseID: String, position: Int, in db: Database) throws {
+        let unlinked = Base32.encodeLowercaseNoPad(SecureRandom.bytes(16))
+        try db.execute(
+            sql: "UPDATE case_persons SET identity = NULL, pseudonym = ? WHERE case_id = ? AND position = ?",
+            arguments: [unlinked, caseID, position]
+        )
+    }
+
     /// The decrypted persons of a case, in order. Personal data: never log it.
     public static func identities(
         caseID: String,

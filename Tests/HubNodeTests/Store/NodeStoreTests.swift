@@ -17,7 +17,7 @@ struct NodeStoreTests {
 
         do {
             let store = try NodeStore(configuration: configuration)
-            #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+            #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
             let tables = try store.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
@@ -42,7 +42,7 @@ struct NodeStoreTests {
 
         let reopened = try NodeStore(configuration: configuration)
         defer { try? reopened.close() }
-        #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
         let alerts = try reopened.read { try Alerts.open(in: $0) }
         #expect(alerts.map(\.kind) == [.staleCRL])
     }
