@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs the system packages the hub builds against, when they are missing.
 # As root it runs apt-get; otherwise it prints the one command to run.
+# --no-python skips Python's cryptography (the demo does not need it).
 set -euo pipefail
 
 need=()
-for pkg in libssl-dev libsqlite3-dev pkg-config; do
+# sqlite3: the integration tests and the demo read the nodes' databases with it.
+for pkg in libssl-dev libsqlite3-dev pkg-config sqlite3; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         need+=("$pkg")
     fi
 done
 # The openssl CLI and Python's `cryptography` are independent peers in the interop tests.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
-if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+if [ "${1:-}" != --no-python ] && ! python3 -c 'import cryptography' >/dev/null 2>&1; then
     echo "Installing Python's cryptography from PyPI for the interop tests ..." >&2
     python3 -m pip install --quiet cryptography || {
         echo "Run: python3 -m pip install cryptography" >&2

@@ -38,11 +38,12 @@ public struct AuditCheckpointFile: Sendable {
 
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw Self.failure("fstat", errno) }
-        if status.st_size > 0 {
+        // The size by lseek, not fstat: `struct stat` fails MemberImportVisibility in release builds.
+        let size = lseek(fd, 0, SEEK_END)
+        guard size >= 0 else { throw Self.failure("lseek", errno) }
+        if size > 0 {
             var last: UInt8 = 0
-            guard pread(fd, &last, 1, status.st_size - 1) == 1 else { throw Self.failure("read", errno) }
+            guard pread(fd, &last, 1, size - 1) == 1 else { throw Self.failure("read", errno) }
             if last != UInt8(ascii: "\n") { bytes.insert(UInt8(ascii: "\n"), at: 0) }
         }
         try bytes.withUnsafeBytes { raw in
