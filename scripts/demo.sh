@@ -75,7 +75,7 @@ echo "This folder holds a hub demo (scripts/demo.sh); it is recreated on every r
 mkdir -p "$demo_dir/pki" "$demo_dir/people" "$demo_dir/nodes" "$demo_dir/run" "$demo_dir/env"
 
 slugs=(arnhem zwolle assen utrecht)
-declare -A name code oin port
+declare -A name code oin port metrics_port
 name=([arnhem]="Gemeente Arnhem" [zwolle]="Gemeente Zwolle" [assen]="Gemeente Assen" [utrecht]="Gemeente Utrecht")
 code=([arnhem]=GM0202 [zwolle]=GM0193 [assen]=GM0106 [utrecht]=GM0344)
 # Test OINs: 9999, zeros, and the CBS number (as in the tests' TestFederation.demo).
@@ -219,13 +219,17 @@ for slug in "${slugs[@]}"; do
     deadline=$((SECONDS + timeout))
     bound=""
     while [ -z "$bound" ]; do
-        bound=$(sed -n 's/.* ready .*port=\([0-9][0-9]*\).*/\1/p' "$dir/node.log" | head -n 1)
-        [ -n "$bound" ] && break
+        # "…: ready … port=N" is the federation listener, "…: metrics ready … port=N" the metrics one.
+        bound=$(sed -n 's/.*: ready .*port=\([0-9][0-9]*\).*/\1/p' "$dir/node.log" | head -n 1)
+        metrics_bound=$(sed -n 's/.*: metrics ready .*port=\([0-9][0-9]*\).*/\1/p' "$dir/node.log" | head -n 1)
+        if [ -n "$bound" ] && [ -n "$metrics_bound" ]; then break; fi
+        bound=""
         kill -0 "$pid" 2>/dev/null || fail "$(city "$slug")'s node exited at start: $(tail -n 5 "$dir/node.log")"
         [ "$SECONDS" -lt "$deadline" ] || fail "$(city "$slug")'s node was not ready within $timeout s"
         sleep 0.1
     done
     port[$slug]=$bound
+    metrics_port[$slug]=$metrics_bound
 done
 for slug in "${slugs[@]}"; do
     config=$demo_dir/nodes/$slug/node.yaml
@@ -235,6 +239,7 @@ for slug in "${slugs[@]}"; do
         peers+="\\n  - name: ${name[$other]}\\n    oin: \"${oin[$other]}\"\\n    endpoint: https://localhost:${port[$other]}"
     done
     yaml_set "$config" listen port "${port[$slug]}"
+    yaml_set "$config" metrics port "${metrics_port[$slug]}"
     yaml_set "$config" listen public_endpoint "https://localhost:${port[$slug]}"
     awk -v peers="$peers" '$0 == "peers: []" { print peers; next } { print }' "$config" >"$config.new"
     mv "$config.new" "$config"
@@ -545,6 +550,26 @@ for slug in "${slugs[@]}"; do
     received=$(sql "$slug" "SELECT COUNT(*) FROM inbox")
     db "$slug" "outbox: $delivered delivered, 0 queued, 0 parked; inbox: $received received"
 done
+say ""
+say "Prometheus scrapes each node's metrics listener (localhost only): the same numbers, as metrics."
+metric_sum() { # metric_sum SLUG NAME FILTER: the sum of a metric's samples whose labels contain FILTER
+    curl -fsS "http://127.0.0.1:${metrics_port[$1]}/metrics" |
+        awk -v name="$2" -v filter="$3" '$1 ~ ("^" name "({|$)") && index($1, filter) { s += $2 } END { printf "%d", s }'
+}
+for slug in "${slugs[@]}"; do
+    health=$(curl -fsS "http://127.0.0.1:${metrics_port[$slug]}/healthz") || fail "$(city "$slug"): /healthz did not answer 200"
+    delivered=$(sql "$slug" "SELECT COUNT(*) FROM outbox WHERE state = 'delivered'")
+    deadline=$((SECONDS + timeout))
+    until [ "$(metric_sum "$slug" hub_messages_sent_total 'status="accepted"')" = "$delivered" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "$(city "$slug"): hub_messages_sent_total{status=\"accepted\"} is not $delivered"
+        sleep 0.2
+    done
+    expect 0 "$(metric_sum "$slug" hub_outbox_queued '')" "$(city "$slug")'s hub_outbox_queued"
+    expect 0 "$(metric_sum "$slug" hub_outbox_parked '')" "$(city "$slug")'s hub_outbox_parked"
+    received=$(metric_sum "$slug" hub_messages_received_total 'status="accepted"')
+    printf '  [%s metrics] /healthz %s; %s sent and %s received messages accepted, queues 0 (as in its database)\n' \
+        "$(city "$slug")" "$health" "$delivered" "$received"
+done
 for slug in "${slugs[@]}"; do
     shown "$slug" operator audit verify
     checked=$(sed -n 's/^audit log intact: \([0-9][0-9]*\) entries.*/\1/p' <<<"$shown_out")
@@ -585,6 +610,9 @@ and HUB_NODE_OIN for one person and puts hubctl on PATH.
   hubctl outbox list --state delivered
   hubctl audit verify
   hubctl audit reads
+  hubctl keys list                 # the encryption keys; hubctl keys rotate-enc makes a new one
+  hubctl purge --dry-run           # what retention would remove today (nothing: the cases are recent)
+  curl -s http://127.0.0.1:${metrics_port[zwolle]}/metrics | grep '^hub_outbox'
 
   . $demo_dir/env/arnhem-operator.env
   hubctl audit reads --by "Case worker Arnhem (demo)"

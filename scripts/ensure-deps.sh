@@ -13,6 +13,8 @@ for pkg in libssl-dev libsqlite3-dev pkg-config sqlite3; do
 done
 # The openssl CLI and Python's `cryptography` are independent peers in the interop tests.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# curl: the tests' and the demo's HTTP client (TLS to the nodes, /metrics).
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ "${1:-}" != --no-python ] && ! python3 -c 'import cryptography' >/dev/null 2>&1; then
     echo "Installing Python's cryptography from PyPI for the interop tests ..." >&2
     python3 -m pip install --quiet cryptography || {

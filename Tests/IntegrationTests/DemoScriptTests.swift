@@ -63,6 +63,7 @@ import Testing
             "no BSN or family name of the Voorbeeld family is readable",
             "accepted; no case opened at Assen (a consult leaves the case with Utrecht)",
             "rejected by Assen: not_responsible",
+            "[Zwolle metrics] /healthz {\"status\":\"ok\"}; 1 sent and 2 received messages accepted",
             "The demo ran to the end",
         ] {
             #expect(text.contains(line), "the narration lacks: \(line)")

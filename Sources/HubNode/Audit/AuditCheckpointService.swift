@@ -31,18 +31,21 @@ public final class AuditCheckpointService: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isCancelled {
-            let next = (try? lastCheckpointTime()).map { $0 + interval } ?? 0
-            let now = clock()
-            if now >= next {
-                do {
-                    try await writeCheckpoint()
-                } catch {
-                    logger.error("cannot write the audit checkpoint", metadata: ["error": "\(error)"])
+        // Sleeping until the next checkpoint must not hold up a graceful shutdown.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let next = (try? self.lastCheckpointTime()).map { $0 + self.interval } ?? 0
+                let now = self.clock()
+                if now >= next {
+                    do {
+                        try await self.writeCheckpoint()
+                    } catch {
+                        self.logger.error("cannot write the audit checkpoint", metadata: ["error": "\(error)"])
+                    }
                 }
+                let wait = max(60, min(self.interval, (next > now ? next - now : self.interval)))
+                try? await Task.sleep(for: .seconds(wait))
             }
-            let wait = max(60, min(interval, (next > now ? next - now : interval)))
-            try? await Task.sleep(for: .seconds(wait))
         }
     }
 

@@ -80,6 +80,14 @@ public final class DeliveryService: Service, Sendable {
 
     public func run() async throws {
         logger.info("delivery started")
+        // On graceful shutdown the loop and any batch in flight are cancelled: a batch whose
+        // outcome is not committed stays queued and is sent again (the receiver answers
+        // `duplicate` for what it already stored).
+        await cancelWhenGracefulShutdown { await self.loop() }
+        logger.info("delivery stopped")
+    }
+
+    private func loop() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let generation = signal.generation
@@ -117,7 +125,6 @@ public final class DeliveryService: Service, Sendable {
                 await signal.wait(after: generation, timeout: .seconds(sleep))
             }
         }
-        logger.info("delivery stopped")
     }
 
     /// Sends one batch to `destination` and applies what came back.
