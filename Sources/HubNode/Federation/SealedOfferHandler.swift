@@ -17,14 +17,20 @@ public struct SealedOfferHandler: MessageHandler {
     }
 
     public func handle(_ received: ReceivedMessage, in db: Database) throws(HandlerRejection) {
+        _ = try check(received)
+    }
+
+    /// The checks of ``handle(_:in:)``; returns the opened identity, or nil
+    /// when the offer carries no sealed data. Personal data: never log it.
+    public func check(_ received: ReceivedMessage) throws(HandlerRejection) -> SealedIdentity? {
         let offer: ReferralOffer
         do {
             offer = try received.message.body(ReferralOffer.self)
         } catch {
             throw HandlerRejection(error.reason, error.detail)
         }
-        guard let sealed = offer.sealed else { return }
-        _ = try Self.open(
+        guard let sealed = offer.sealed else { return nil }
+        return try Self.open(
             sealed,
             keyring: keyring,
             sender: received.message.payload.iss,

@@ -123,7 +123,7 @@ public final class HubNodeRuntime: Sendable {
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         var registry = MessageHandlerRegistry()
         registry.register(
-            ReferralOfferHandler(keyring: keyring, ownOIN: configuration.identity.oin),
+            ReferralOfferHandler(keyring: keyring, vault: vault, ownOIN: configuration.identity.oin),
             for: .referralOffer
         )
         registry.register(ReferralAnswerHandler(.accept), for: .referralAccept)

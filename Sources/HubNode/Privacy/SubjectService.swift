@@ -46,13 +46,13 @@ public struct SubjectService: Sendable {
             sql: "SELECT * FROM referrals WHERE direction = 'incoming' AND has_sealed = 1 AND offer_hash IS NOT NULL"
         )
         for referral in incoming {
-            guard let hash = referral.offerHash, let sealed = try? CaseStore.storedOffer(hash: hash, in: db)?.sealed,
-                let identity = try? SealedOfferHandler.open(
-                    sealed,
+            guard let hash = referral.offerHash,
+                let identity = try? CaseStore.incomingIdentity(
+                    referral,
+                    ownOIN: ownOIN,
                     keyring: keyring,
-                    sender: referral.senderOIN,
-                    recipient: ownOIN,
-                    referralID: referral.referralID
+                    vault: vault,
+                    in: db
                 )
             else { continue }
             if identity.persons.contains(where: { $0.bsn == bsn }) {
@@ -103,13 +103,13 @@ public struct SubjectService: Sendable {
             }
             var offers: [JSONValue] = []
             for offer in found.sealedOffers {
-                guard let sealed = try CaseStore.storedOffer(hash: offer.hash, in: db)?.sealed,
-                    let identity = try? SealedOfferHandler.open(
-                        sealed,
+                guard let referral = try ReferralRow.find(sender: offer.sender, id: offer.referralID, in: db),
+                    let identity = try? CaseStore.incomingIdentity(
+                        referral,
+                        ownOIN: ownOIN,
                         keyring: keyring,
-                        sender: offer.sender,
-                        recipient: ownOIN,
-                        referralID: offer.referralID
+                        vault: vault,
+                        in: db
                     ),
                     let person = identity.persons.first(where: { $0.bsn == bsn })
                 else { continue }
@@ -150,8 +150,8 @@ public struct SubjectService: Sendable {
             for caseID in Set(found.casePersons.map(\.caseID)) {
                 try db.execute(
                     sql: """
-                        UPDATE referrals SET reseal_identity = NULL
-                        WHERE direction = 'outgoing' AND case_id = ? AND reseal_identity IS NOT NULL
+                        UPDATE referrals SET identity_copy = NULL
+                        WHERE direction = 'outgoing' AND case_id = ? AND identity_copy IS NOT NULL
                         """,
                     arguments: [caseID]
                 )
@@ -159,7 +159,10 @@ public struct SubjectService: Sendable {
             for offer in found.sealedOffers {
                 try Inbox.eraseMessage(hash: offer.hash, at: now, in: db)
                 try db.execute(
-                    sql: "UPDATE referrals SET has_sealed = 0 WHERE sender_oin = ? AND referral_id = ?",
+                    sql: """
+                        UPDATE referrals SET has_sealed = 0, identity_copy = NULL
+                        WHERE sender_oin = ? AND referral_id = ?
+                        """,
                     arguments: [offer.sender, offer.referralID]
                 )
             }

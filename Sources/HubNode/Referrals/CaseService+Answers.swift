@@ -179,22 +179,17 @@ extension CaseService {
         now: Int64,
         in db: Database
     ) throws -> String {
-        guard let hash = referral.offerHash, let offer = try CaseStore.storedOffer(hash: hash, in: db),
-            let sealed = offer.sealed
-        else {
+        guard let hash = referral.offerHash, let offer = try CaseStore.storedOffer(hash: hash, in: db) else {
             throw CaseServiceError(.conflict, "identity_unavailable", "the offer's sealed identity is no longer stored")
         }
-        let identity: SealedIdentity
+        let opened: SealedIdentity?
         do {
-            identity = try SealedOfferHandler.open(
-                sealed,
-                keyring: keyring,
-                sender: referral.senderOIN,
-                recipient: ownOIN,
-                referralID: referral.referralID
-            )
+            opened = try CaseStore.incomingIdentity(referral, ownOIN: ownOIN, keyring: keyring, vault: vault, in: db)
         } catch {
             throw CaseServiceError(.conflict, "identity_unavailable", "the sealed identity no longer opens")
+        }
+        guard let identity = opened else {
+            throw CaseServiceError(.conflict, "identity_unavailable", "the offer's sealed identity is no longer stored")
         }
         // The sender lists children's age bands in the order of the sealed
         // children; without that match, the birth date decides.

@@ -53,21 +53,22 @@ extension CaseService {
             }
             let identity: SealedIdentity
             if row.direction == .incoming, row.hasSealed {
-                guard let hash = row.offerHash, let sealed = try CaseStore.storedOffer(hash: hash, in: db)?.sealed
-                else {
-                    throw CaseServiceError(.notFound, "identity_unavailable", "the sealed identity is no longer stored")
-                }
+                let opened: SealedIdentity?
                 do {
-                    identity = try SealedOfferHandler.open(
-                        sealed,
+                    opened = try CaseStore.incomingIdentity(
+                        row,
+                        ownOIN: ownOIN,
                         keyring: keyring,
-                        sender: row.senderOIN,
-                        recipient: ownOIN,
-                        referralID: row.referralID
+                        vault: vault,
+                        in: db
                     )
                 } catch {
                     throw CaseServiceError(.notFound, "identity_unavailable", "the sealed identity no longer opens")
                 }
+                guard let opened else {
+                    throw CaseServiceError(.notFound, "identity_unavailable", "the sealed identity is no longer stored")
+                }
+                identity = opened
             } else if let caseID = row.caseID {
                 identity = SealedIdentity(
                     persons: try CaseStore.identities(caseID: caseID, vault: vault, in: db),

@@ -119,7 +119,7 @@ extension CaseService {
                 referralID: referralID
             )
             // Kept (encrypted) until delivery, to re-seal on `unknown_key` (PROTOCOL §7).
-            resealCopy = try vault.sealResealCopy(identity, referralID: referralID)
+            resealCopy = try vault.sealIdentityCopy(identity, sender: snapshot.identity.oin, referralID: referralID)
         }
         let offer = ReferralOffer(
             referralID: referralID,
@@ -187,7 +187,7 @@ extension CaseService {
             try row.insert(db)
             if let copy {
                 try db.execute(
-                    sql: "UPDATE referrals SET reseal_identity = ? WHERE sender_oin = ? AND referral_id = ?",
+                    sql: "UPDATE referrals SET identity_copy = ? WHERE sender_oin = ? AND referral_id = ?",
                     arguments: [Data(copy), row.senderOIN, referralID]
                 )
             }

@@ -116,6 +116,38 @@ public enum CaseStore {
         )
     }
 
+    /// The identity an incoming offer carried: the copy kept at rest
+    /// (`identity_copy`), or else the sealed block of the stored offer
+    /// message, opened with this node's keys. Nil when the offer carried
+    /// none or it was erased. Throws when neither opens (the key it was
+    /// sealed to is gone, or the data was changed). Personal data: never log it.
+    static func incomingIdentity(
+        _ referral: ReferralRow,
+        ownOIN: String,
+        keyring: EncryptionKeyring,
+        vault: IdentityVault,
+        in db: Database
+    ) throws -> SealedIdentity? {
+        guard referral.direction == .incoming, referral.hasSealed else { return nil }
+        if let copy = try Data.fetchOne(
+            db,
+            sql: "SELECT identity_copy FROM referrals WHERE sender_oin = ? AND referral_id = ?",
+            arguments: [referral.senderOIN, referral.referralID]
+        ) {
+            return try vault.openIdentityCopy(Array(copy), sender: referral.senderOIN, referralID: referral.referralID)
+        }
+        guard let hash = referral.offerHash, let sealed = try storedOffer(hash: hash, in: db)?.sealed else {
+            return nil
+        }
+        return try SealedOfferHandler.open(
+            sealed,
+            keyring: keyring,
+            sender: referral.senderOIN,
+            recipient: ownOIN,
+            referralID: referral.referralID
+        )
+    }
+
     /// The offer body of a stored incoming message, read from its JWS as
     /// received (it was verified on arrival). Nil when retention erased it.
     public static func storedOffer(hash: String, in db: Database) throws -> ReferralOffer? {

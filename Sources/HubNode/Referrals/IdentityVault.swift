@@ -55,21 +55,27 @@ public final class IdentityVault: @unchecked Sendable {
         return try stored.person(role: role)
     }
 
-    /// Encrypts the sender's copy of an outgoing offer's sealed plaintext
-    /// (the padded JCS of PROTOCOL §7), for re-sealing it to the receiver's
-    /// new key on `unknown_key`. AAD = `reseal:` ‖ referral id, so the copy
-    /// of one referral does not open as another's or as a person's.
-    public func sealResealCopy(_ identity: SealedIdentity, referralID: String) throws -> [UInt8] {
+    /// Encrypts a copy of a referral's sealed plaintext (the padded JCS of
+    /// PROTOCOL §7) for `referrals.identity_copy`: the sender keeps one to
+    /// re-seal an offer on `unknown_key`; the receiver keeps one so the
+    /// identity stays readable after the encryption key it was sealed to is
+    /// destroyed. AAD = `identity-copy:` ‖ sender OIN ‖ `:` ‖ referral id (the
+    /// row's key), so a copy does not open for another referral or as a person.
+    public func sealIdentityCopy(_ identity: SealedIdentity, sender: String, referralID: String) throws -> [UInt8] {
         var plaintext = try identity.paddedJCS()
         defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        return try encrypt(plaintext, aad: Array(("reseal:" + referralID).utf8))
+        return try encrypt(plaintext, aad: Self.copyAAD(sender, referralID))
     }
 
-    /// Decrypts a copy made by ``sealResealCopy(_:referralID:)``.
-    public func openResealCopy(_ blob: [UInt8], referralID: String) throws -> SealedIdentity {
-        var plaintext = try decrypt(blob, aad: Array(("reseal:" + referralID).utf8))
+    /// Decrypts a copy made by ``sealIdentityCopy(_:sender:referralID:)``.
+    public func openIdentityCopy(_ blob: [UInt8], sender: String, referralID: String) throws -> SealedIdentity {
+        var plaintext = try decrypt(blob, aad: Self.copyAAD(sender, referralID))
         defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         return try SealedIdentity.parse(plaintext: plaintext)
+    }
+
+    private static func copyAAD(_ sender: String, _ referralID: String) -> [UInt8] {
+        Array("identity-copy:\(sender):\(referralID)".utf8)
     }
 
     /// `version ‖ IV ‖ ciphertext ‖ tag` under the at-rest key.

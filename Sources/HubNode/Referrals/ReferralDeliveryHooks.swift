@@ -27,9 +27,9 @@ public enum ReferralDeliveryHooks {
         )
         hooks.register(
             .referralOffer,
-            onDelivered: { row, _, db in try dropResealCopy(row, in: db) },
+            onDelivered: { row, _, db in try dropIdentityCopy(row, in: db) },
             onFinalRejection: { row, _, _, _, db in
-                try dropResealCopy(row, in: db)
+                try dropIdentityCopy(row, in: db)
                 return false
             }
         )
@@ -63,13 +63,13 @@ public enum ReferralDeliveryHooks {
             let blob = try Data.fetchOne(
                 db,
                 sql: """
-                    SELECT reseal_identity FROM referrals
+                    SELECT identity_copy FROM referrals
                     WHERE sender_oin = ? AND referral_id = ? AND direction = 'outgoing'
                     """,
                 arguments: [identity.oin, offer.referralID]
             )
         else { return nil }
-        offer.sealed = try vault.openResealCopy(Array(blob), referralID: offer.referralID).seal(
+        offer.sealed = try vault.openIdentityCopy(Array(blob), sender: identity.oin, referralID: offer.referralID).seal(
             to: key,
             senderOIN: identity.oin,
             recipientOIN: message.destinationOIN,
@@ -101,11 +101,11 @@ public enum ReferralDeliveryHooks {
 
     /// Forgets the copy of an offer's sealed plaintext: it was delivered, or
     /// refused for good.
-    static func dropResealCopy(_ message: OutboxRow, in db: Database) throws {
+    static func dropIdentityCopy(_ message: OutboxRow, in db: Database) throws {
         guard let referralID = try JSONParser.parse(message.bodyJSON)["referral_id"]?.stringValue else { return }
         try db.execute(
             sql: """
-                UPDATE referrals SET reseal_identity = NULL
+                UPDATE referrals SET identity_copy = NULL
                 WHERE referral_id = ? AND peer_oin = ? AND direction = 'outgoing'
                 """,
             arguments: [referralID, message.destinationOIN]

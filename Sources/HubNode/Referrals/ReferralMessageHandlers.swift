@@ -1,20 +1,25 @@
+import Foundation
 public import GRDB
 import HubProtocol
 
 /// Step 10 for `referral.offer` at the receiver: the checks of
 /// ``SealedOfferHandler`` (body, sealed block opens and is bound to this
-/// message), then the incoming referral is recorded as `offered`. A second
-/// offer with the same `(sender, referral_id)` is `invalid_state`.
+/// message), then the incoming referral is recorded as `offered`, with a
+/// copy of the sealed identity encrypted at rest (`identity_copy`), so it
+/// stays readable once the encryption key it was sealed to is destroyed. A
+/// second offer with the same `(sender, referral_id)` is `invalid_state`.
 public struct ReferralOfferHandler: MessageHandler {
     let sealed: SealedOfferHandler
+    let vault: IdentityVault
 
     /// Makes the handler.
-    public init(keyring: EncryptionKeyring, ownOIN: String) {
+    public init(keyring: EncryptionKeyring, vault: IdentityVault, ownOIN: String) {
         sealed = SealedOfferHandler(keyring: keyring, ownOIN: ownOIN)
+        self.vault = vault
     }
 
     public func handle(_ received: ReceivedMessage, in db: Database) throws {
-        try sealed.handle(received, in: db)
+        let identity = try sealed.check(received)
         let offer: ReferralOffer
         do {
             offer = try received.message.body(ReferralOffer.self)
@@ -49,6 +54,15 @@ public struct ReferralOfferHandler: MessageHandler {
             createdAt: now,
             updatedAt: now
         ).insert(db)
+        if let identity {
+            try db.execute(
+                sql: "UPDATE referrals SET identity_copy = ? WHERE sender_oin = ? AND referral_id = ?",
+                arguments: [
+                    Data(try vault.sealIdentityCopy(identity, sender: iss, referralID: offer.referralID)), iss,
+                    offer.referralID,
+                ]
+            )
+        }
         try CaseStore.audit(
             "referral.offered",
             actor: iss,

@@ -58,8 +58,8 @@ public struct RetentionPlan: Sendable, Hashable {
     /// and body are deleted.
     public var outboxSealed: [OutboxMessage]
     /// Referrals whose encrypted copy of the sealed plaintext
-    /// (`referrals.reseal_identity`) is cleared.
-    public var resealCopies: [ReferralKey]
+    /// (`referrals.identity_copy`) is cleared.
+    public var identityCopies: [ReferralKey]
     /// Hashes of rejected incoming messages whose `exp` + 300 s has passed
     /// and whose bytes are deleted; their row and receipt stay.
     public var inboxExpired: [String]
@@ -74,7 +74,7 @@ public struct RetentionPlan: Sendable, Hashable {
         referrals: [ReferralKey] = [],
         inboxSealed: [String] = [],
         outboxSealed: [OutboxMessage] = [],
-        resealCopies: [ReferralKey] = [],
+        identityCopies: [ReferralKey] = [],
         inboxExpired: [String] = []
     ) {
         self.now = now
@@ -85,14 +85,14 @@ public struct RetentionPlan: Sendable, Hashable {
         self.referrals = referrals
         self.inboxSealed = inboxSealed
         self.outboxSealed = outboxSealed
-        self.resealCopies = resealCopies
+        self.identityCopies = identityCopies
         self.inboxExpired = inboxExpired
     }
 
     /// Whether the plan removes nothing.
     public var isEmpty: Bool {
         cases.isEmpty && referrals.isEmpty && inboxSealed.isEmpty && outboxSealed.isEmpty
-            && resealCopies.isEmpty && inboxExpired.isEmpty
+            && identityCopies.isEmpty && inboxExpired.isEmpty
     }
 
     /// The counts, by the names the API, the audit entry and the logs use.
@@ -100,7 +100,7 @@ public struct RetentionPlan: Sendable, Hashable {
         [
             ("cases", cases.count), ("persons", persons), ("referrals", referrals.count),
             ("inbox_sealed", inboxSealed.count), ("outbox_sealed", outboxSealed.count),
-            ("reseal_copies", resealCopies.count), ("inbox_expired", inboxExpired.count),
+            ("identity_copies", identityCopies.count), ("inbox_expired", inboxExpired.count),
         ]
     }
 
@@ -127,7 +127,7 @@ public struct RetentionPlan: Sendable, Hashable {
             "referrals": keys(referrals),
             "inbox_sealed": .array(inboxSealed.map(JSONValue.string)),
             "outbox_sealed": .array(outboxSealed.map { .object(["id": .integer($0.id), "hash": .string($0.hash)]) }),
-            "reseal_copies": keys(resealCopies),
+            "identity_copies": keys(identityCopies),
             "inbox_expired": .array(inboxExpired.map(JSONValue.string)),
         ])
     }

@@ -86,10 +86,10 @@ public enum RetentionPlanner {
             }
             if try Bool.fetchOne(
                 db,
-                sql: "SELECT reseal_identity IS NOT NULL FROM referrals WHERE sender_oin = ? AND referral_id = ?",
+                sql: "SELECT identity_copy IS NOT NULL FROM referrals WHERE sender_oin = ? AND referral_id = ?",
                 arguments: [referral.senderOIN, referral.referralID]
             ) == true {
-                plan.resealCopies.append(key)
+                plan.identityCopies.append(key)
                 found = true
             }
             if found { plan.referrals.append(key) }
@@ -136,9 +136,9 @@ public enum RetentionPlanner {
         for message in plan.outboxSealed {
             try Outbox.eraseMessage(id: message.id, at: plan.now, in: db)
         }
-        for key in plan.resealCopies {
+        for key in plan.identityCopies {
             try db.execute(
-                sql: "UPDATE referrals SET reseal_identity = NULL WHERE sender_oin = ? AND referral_id = ?",
+                sql: "UPDATE referrals SET identity_copy = NULL WHERE sender_oin = ? AND referral_id = ?",
                 arguments: [key.sender, key.referralID]
             )
         }

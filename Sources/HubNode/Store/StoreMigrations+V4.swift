@@ -1,16 +1,18 @@
 internal import GRDB
 
 extension StoreMigrations {
-    /// v4: the sender's copy of an outgoing offer's sealed plaintext, so the
-    /// offer can be re-sealed when the receiver answers `unknown_key`
-    /// (PROTOCOL §7).
+    /// v4: a copy of a referral's sealed plaintext, encrypted at rest.
     ///
-    /// - reseal_identity: outgoing offers only, while the offer is queued:
-    ///   0x01 ‖ IV (12) ‖ AES-256-GCM(padded JCS plaintext of §7) ‖ tag (16)
-    ///   under the node's at-rest key (see `IdentityVault`), AAD =
-    ///   `reseal:` ‖ referral_id. Set when the offer is queued; NULL once the
-    ///   offer is delivered, and when a person of the case is erased.
+    /// - identity_copy: 0x01 ‖ IV (12) ‖ AES-256-GCM(padded JCS plaintext of
+    ///   §7) ‖ tag (16) under the node's at-rest key (see `IdentityVault`),
+    ///   AAD = `identity-copy:` ‖ sender_oin ‖ `:` ‖ referral_id. Outgoing
+    ///   offers: set when the offer is queued, to re-seal it when the
+    ///   receiver answers `unknown_key` (§7); NULL once delivered or finally
+    ///   refused. Incoming offers: set on receipt, so the identity stays
+    ///   readable after the encryption key it was sealed to is destroyed
+    ///   (§7: 37 days after it leaves the descriptor). NULL after a subject
+    ///   erasure or retention (§13).
     static func v4(_ db: Database) throws {
-        try db.execute(sql: "ALTER TABLE referrals ADD COLUMN reseal_identity BLOB")
+        try db.execute(sql: "ALTER TABLE referrals ADD COLUMN identity_copy BLOB")
     }
 }

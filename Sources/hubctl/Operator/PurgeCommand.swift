@@ -28,7 +28,7 @@ struct PurgeCommand: AsyncParsableCommand {
         ("referrals", "referrals losing stored sealed data"),
         ("inbox_sealed", "received offers with sealed data (bytes deleted)"),
         ("outbox_sealed", "sent offers with sealed data (bytes deleted)"),
-        ("reseal_copies", "encrypted copies of sealed plaintext cleared"),
+        ("identity_copies", "encrypted copies of sealed plaintext cleared"),
         ("inbox_expired", "rejected messages past exp + 300 s (bytes deleted)"),
     ]
 
@@ -55,7 +55,7 @@ struct PurgeCommand: AsyncParsableCommand {
         for m in answer["outbox_sealed"]?.arrayValue ?? [] {
             items.add("outbox (sealed)", "#\(m["id"]?.cell ?? "?") \(m["hash"]?.cell ?? "?")")
         }
-        for r in answer["reseal_copies"]?.arrayValue ?? [] {
+        for r in answer["identity_copies"]?.arrayValue ?? [] {
             items.add("sealed plaintext", "\(r["sender"]?.cell ?? "?") \(r["referral_id"]?.cell ?? "?")")
         }
         for hash in answer["inbox_expired"]?.arrayValue ?? [] { items.add("inbox (rejected, expired)", hash.cell) }

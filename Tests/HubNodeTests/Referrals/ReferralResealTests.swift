@@ -57,7 +57,7 @@ import Testing
         try await node.store.read { db in
             try Data.fetchOne(
                 db,
-                sql: "SELECT reseal_identity FROM referrals WHERE referral_id = ?",
+                sql: "SELECT identity_copy FROM referrals WHERE referral_id = ?",
                 arguments: [referralID]
             )
         }
@@ -135,13 +135,91 @@ import Testing
             note: Self.note
         )
         let (one, other) = (HubUUID.v7(), HubUUID.v7())
-        let blob = try vault.sealResealCopy(identity, referralID: one)
-        #expect(try vault.openResealCopy(blob, referralID: one) == identity)
-        #expect(throws: HubProtocolError.self) { try vault.openResealCopy(blob, referralID: other) }
+        let sender = ReferralTestFederation.zwolleOIN
+        let blob = try vault.sealIdentityCopy(identity, sender: sender, referralID: one)
+        #expect(try vault.openIdentityCopy(blob, sender: sender, referralID: one) == identity)
+        #expect(throws: HubProtocolError.self) { try vault.openIdentityCopy(blob, sender: sender, referralID: other) }
+        #expect(throws: HubProtocolError.self) {
+            try vault.openIdentityCopy(blob, sender: ReferralTestFederation.arnhemOIN, referralID: one)
+        }
         var changed = blob
         changed[changed.count / 2] ^= 1
-        #expect(throws: HubProtocolError.self) { try vault.openResealCopy(changed, referralID: one) }
+        #expect(throws: HubProtocolError.self) { try vault.openIdentityCopy(changed, sender: sender, referralID: one) }
         // No plaintext in the blob.
         #expect(!String(decoding: blob, as: UTF8.self).contains("Fenneke"))
+    }
+}
+
+/// The receiver's side: an incoming offer's identity is kept encrypted at
+/// rest on receipt, so it stays readable after the encryption key it was
+/// sealed to is destroyed (PROTOCOL §7: 37 days after it leaves the descriptor).
+@Suite(.serialized) struct IncomingIdentityCopyTests {
+    @Test func aConsultsIdentityOutlivesTheKeyItWasSealedTo() async throws {
+        try await ReferralTestFederation.with { f in
+            let opened = try await f.zwolle.cases.openCase(
+                persons: try ReferralFlowTests.family(),
+                categories: ReferralFlowTests.categories,
+                by: ReferralFlowTests.worker
+            )
+            let offered = try await f.zwolle.cases.offer(
+                ReferralFlowTests.offer(
+                    opened.row.id,
+                    to: "Gemeente Arnhem",
+                    kind: .consult,
+                    identity: true,
+                    note: ReferralResealTests.note
+                ),
+                by: ReferralFlowTests.worker
+            )
+            await f.zwolle.deliver(to: f.arnhem)
+            let rid = offered.row.referralID
+            let copy = try #require(
+                try await f.arnhem.store.read { db in
+                    try Data.fetchOne(
+                        db,
+                        sql: "SELECT identity_copy FROM referrals WHERE referral_id = ?",
+                        arguments: [rid]
+                    )
+                }
+            )
+            #expect(!String(decoding: copy, as: UTF8.self).contains("Oosterveld"))
+            _ = try await f.arnhem.cases.accept(sender: f.zwolle.oin, id: rid, by: ReferralFlowTests.receiverWorker)
+
+            // Arnhem rotates; long after, the key the consult was sealed to is destroyed.
+            let sealedTo = f.arnhem.keyring.current.kid
+            let now = NodeClock.now()
+            _ = try f.arnhem.keyring.rotate(now: now, descriptorLifetime: 86_400)
+            _ = try f.arnhem.keyring.maintain(now: now + 86_400, descriptorLifetime: 86_400)
+            let destroyed = try f.arnhem.keyring.maintain(now: now + 86_400 + 38 * 86_400, descriptorLifetime: 86_400)
+            #expect(destroyed.destroyed == [sealedTo])
+            #expect(f.arnhem.keyring.privateKey(kid: sealedTo) == nil)
+
+            let identity = try await f.arnhem.cases.readIdentity(
+                sender: f.zwolle.oin,
+                id: rid,
+                purpose: "support the father",
+                by: ReferralFlowTests.receiverWorker,
+                role: .caseworker
+            )
+            #expect(identity.note == ReferralResealTests.note)
+            #expect(identity.persons.map(\.bsn.digits) == Array(ReferralFlowTests.bsns.prefix(3)))
+
+            // A data-protection erasure removes the copy with the stored message.
+            _ = try await SubjectService(cases: f.arnhem.cases).erase(
+                try BSN(ReferralFlowTests.bsns[0]),
+                by: "Operator"
+            )
+            let copyAfter = try await f.arnhem.store.read { db in
+                try Data.fetchOne(
+                    db,
+                    sql: "SELECT identity_copy FROM referrals WHERE referral_id = ?",
+                    arguments: [rid]
+                )
+            }
+            let sealedAfter = try await f.arnhem.store.read { db in
+                try Bool.fetchOne(db, sql: "SELECT has_sealed FROM referrals WHERE referral_id = ?", arguments: [rid])
+            }
+            #expect(copyAfter == nil && sealedAfter == false)
+        }
     }
 }

@@ -72,7 +72,7 @@ final class ReferralTestFederation: Sendable {
                 )
             )
             var registry = MessageHandlerRegistry()
-            registry.register(ReferralOfferHandler(keyring: keyring, ownOIN: oin), for: .referralOffer)
+            registry.register(ReferralOfferHandler(keyring: keyring, vault: vault, ownOIN: oin), for: .referralOffer)
             registry.register(ReferralAnswerHandler(.accept), for: .referralAccept)
             registry.register(ReferralAnswerHandler(.reject), for: .referralReject)
             registry.register(ReferralAnswerHandler(.complete), for: .referralComplete)

@@ -135,6 +135,34 @@ import Testing
         RetentionService(store: node.store, closedCaseAgeDays: 730)
     }
 
+    /// Referrals rows before and after a purge: those of `losingCopy` lost
+    /// their identity copy and nothing else; every other row is unchanged.
+    static func expectReferrals(
+        before: [String: [Row]],
+        after: [String: [Row]],
+        losingCopy: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let (old, new) = (before["referrals"] ?? [], after["referrals"] ?? [])
+        #expect(old.count == new.count, sourceLocation: sourceLocation)
+        for (o, n) in zip(old, new) {
+            let id: String = o["referral_id"]
+            if losingCopy.contains(id) {
+                #expect((o["identity_copy"] as Data?) != nil, "\(id) had a copy", sourceLocation: sourceLocation)
+                #expect((n["identity_copy"] as Data?) == nil, "\(id) lost its copy", sourceLocation: sourceLocation)
+                for column in o.columnNames where column != "identity_copy" {
+                    #expect(
+                        o[column] as DatabaseValue == n[column] as DatabaseValue,
+                        "referrals.\(column)",
+                        sourceLocation: sourceLocation
+                    )
+                }
+            } else {
+                #expect(o == n, "referral \(id) untouched", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     static func column<T: DatabaseValueConvertible>(
         _ node: ReferralTestFederation.Node,
         _ sql: String,
@@ -164,12 +192,14 @@ import Testing
                 arnhemPlan.outboxSealed.map(\.hash) == [s.oldTransfer, s.oldConsult].compactMap { offerOf($0)?.hash }
             )
             #expect(arnhemPlan.outboxSealed.count == 2 && arnhemPlan.inboxSealed.isEmpty)
-            #expect(arnhemPlan.inboxExpired.isEmpty && arnhemPlan.resealCopies.isEmpty)
+            #expect(arnhemPlan.inboxExpired.isEmpty && arnhemPlan.identityCopies.isEmpty)
             let zwolleOfferHash = CompactJWS.hash(s.oldOfferJWS)
             #expect(zwollePlan.cases == [s.zwolleOldCase] && zwollePlan.persons == 3)
             #expect(zwollePlan.inboxSealed == [zwolleOfferHash] && zwollePlan.outboxSealed.isEmpty)
+            #expect(zwollePlan.identityCopies.map(\.referralID) == [s.oldTransfer])
             #expect(assenPlan.cases.isEmpty && assenPlan.referrals.map(\.referralID) == [s.oldConsult])
             #expect(assenPlan.inboxSealed.count == 1)
+            #expect(assenPlan.identityCopies.map(\.referralID) == [s.oldConsult])
 
             // The purge, on each node.
             let purged = [
@@ -229,14 +259,17 @@ import Testing
                     #expect(old == new, "the recent consult's offer keeps its bytes")
                 }
             }
-            #expect(before[1]["outbox"] == after[1]["outbox"] && before[1]["referrals"] == after[1]["referrals"])
+            #expect(before[1]["outbox"] == after[1]["outbox"])
+            // The received offers' identity copies: the old transfer's goes, every other column stays.
+            Self.expectReferrals(before: before[1], after: after[1], losingCopy: [s.oldTransfer])
             // Assen: the rejected consult's offer lost its bytes; the open transfer's offer kept them.
             let assenOld = try #require(try f.assen.referral(sender: f.arnhem.oin, id: s.oldConsult).offerHash)
             let assenOpen = try #require(try f.assen.referral(sender: f.arnhem.oin, id: s.openTransfer).offerHash)
             #expect(assenPlan.inboxSealed == [assenOld])
             #expect(try Self.column(f.assen, "SELECT jws FROM inbox WHERE hash = ?", [assenOld]) as String? == nil)
             #expect(try Self.column(f.assen, "SELECT jws FROM inbox WHERE hash = ?", [assenOpen]) as String? != nil)
-            #expect(before[2]["referrals"] == after[2]["referrals"] && before[2]["cases"] == after[2]["cases"])
+            #expect(before[2]["cases"] == after[2]["cases"])
+            Self.expectReferrals(before: before[2], after: after[2], losingCopy: [s.oldConsult])
 
             // The identity behind a purged referral is gone; the recent one still reads.
             await #expect(throws: CaseServiceError.self) {

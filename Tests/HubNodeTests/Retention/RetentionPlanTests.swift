@@ -193,7 +193,7 @@ import Testing
             )
             f.expectedOutbox = [delivered, parked]
             try db.execute(
-                sql: "UPDATE referrals SET reseal_identity = x'0102' WHERE referral_id IN (?, ?)",
+                sql: "UPDATE referrals SET identity_copy = x'0102' WHERE referral_id IN (?, ?)",
                 arguments: [uuid(11), uuid(19)]
             )
             // r12: incoming transfer accepted into case 1: its offer goes.
@@ -279,7 +279,7 @@ import Testing
             )
             #expect(plan.outboxSealed == f.expectedOutbox)
             #expect(plan.inboxSealed == f.expectedInboxSealed)
-            #expect(plan.resealCopies == [.init(sender: S.arnhem, referralID: Self.uuid(11))])
+            #expect(plan.identityCopies == [.init(sender: S.arnhem, referralID: Self.uuid(11))])
             #expect(plan.inboxExpired == f.expectedInboxExpired)
             #expect(!plan.isEmpty)
             // The audit summary: counts and the cutoff only.
@@ -288,7 +288,7 @@ import Testing
                     == .object([
                         "cutoff": .string("2025-01-15"), "closed_case_age_days": .integer(730), "cases": .integer(1),
                         "persons": .integer(3), "referrals": .integer(4), "inbox_sealed": .integer(2),
-                        "outbox_sealed": .integer(3), "reseal_copies": .integer(1), "inbox_expired": .integer(2),
+                        "outbox_sealed": .integer(3), "identity_copies": .integer(1), "inbox_expired": .integer(2),
                     ])
             )
             let json = plan.json(dryRun: true)
@@ -339,14 +339,14 @@ import Testing
                     #expect(old == new, "persons of \(caseID) untouched")
                 }
             }
-            // Referrals: only reseal_identity of r11.
+            // Referrals: only identity_copy of r11.
             for (old, new) in zip(before["referrals"]!, after["referrals"]!) {
                 let id: String = old["referral_id"]
-                for column in old.columnNames where column != "reseal_identity" {
+                for column in old.columnNames where column != "identity_copy" {
                     #expect(old[column] as DatabaseValue == new[column] as DatabaseValue, "referrals.\(column)")
                 }
-                let plaintext: Data? = new["reseal_identity"]
-                let previous: Data? = old["reseal_identity"]
+                let plaintext: Data? = new["identity_copy"]
+                let previous: Data? = old["identity_copy"]
                 #expect(plaintext == (id == Self.uuid(11) ? nil : previous), "\(id)")
             }
             // Inbox: jws and sealed_deleted_at of the planned hashes; everything else the same.
@@ -450,7 +450,7 @@ import Testing
             let plan = try store.read { db in
                 try RetentionPlanner.plan(now: Self.now, closedCaseAgeDays: Self.days, in: db)
             }
-            #expect(plan.cases.count == 1 && plan.outboxSealed.count == 1 && plan.resealCopies.isEmpty)
+            #expect(plan.cases.count == 1 && plan.outboxSealed.count == 1 && plan.identityCopies.isEmpty)
             try store.write { db in try RetentionPlanner.apply(plan, in: db) }
             // A longer retention age keeps the case.
             let longer = try store.read { db in

@@ -6,6 +6,14 @@ import Testing
 /// acceptance: "`hubctl purge` removes exactly what the retention rule says"):
 /// the rows before and after, read with the sqlite3 CLI.
 @Suite(.serialized) struct RetentionTests {
+    /// Every column of `referrals` but the identity copy, which retention clears.
+    static let referralColumns =
+        "sender_oin, referral_id, direction, peer_oin, case_id, kind, category, effective_date, respond_by, "
+        + "priority, has_sealed, state, reason, withdraw_pending, withdraw_reason, too_late, offer_hash, "
+        + "answer_receipt, created_by, created_at, updated_at"
+    /// Which referrals hold an identity copy, one `referral_id:0|1` a line.
+    static let copies = "SELECT referral_id || ':' || (identity_copy IS NOT NULL) FROM referrals ORDER BY referral_id"
+
     let federation: TestFederation
     var arnhem: TestFederation.Member { federation.members[0] }
     var zwolle: TestFederation.Member { federation.members[1] }
@@ -137,7 +145,7 @@ import Testing
                 "SELECT * FROM case_persons WHERE case_id != '\(oldCase)' ORDER BY case_id, position"
             ),
             outboxKept: try federation.sql(zwolle, "SELECT \(keep) FROM outbox ORDER BY id"),
-            referrals: try federation.sql(zwolle, "SELECT * FROM referrals ORDER BY referral_id"),
+            referrals: try federation.sql(zwolle, "SELECT \(Self.referralColumns) FROM referrals ORDER BY referral_id"),
             consultOffer: try federation.sql(
                 zwolle,
                 "SELECT jws || body_json FROM outbox WHERE json_extract(body_json, '$.referral_id') = '\(consult)'"
@@ -153,8 +161,12 @@ import Testing
                 arnhem,
                 "SELECT jws FROM inbox WHERE hash = (SELECT offer_hash FROM referrals WHERE referral_id = '\(consult)')"
             ),
-            referrals: try federation.sql(arnhem, "SELECT * FROM referrals ORDER BY referral_id")
+            referrals: try federation.sql(arnhem, "SELECT \(Self.referralColumns) FROM referrals ORDER BY referral_id")
         )
+        // Arnhem received both offers and keeps a copy of each identity; Zwolle's copies went on delivery.
+        let arnhemCopies = [transfer, consult].sorted().map { "\($0):1" }.joined(separator: "\n")
+        #expect(try federation.sql(arnhem, Self.copies) == arnhemCopies)
+        #expect(!(try federation.sql(zwolle, Self.copies).contains(":1")))
         #expect(zwolleBefore.pseudonyms.split(separator: "\n").count == 2)
         #expect(!arnhemBefore.consultOffer.isEmpty && !zwolleBefore.consultOffer.isEmpty)
 
@@ -211,7 +223,10 @@ import Testing
                 "SELECT * FROM case_persons WHERE case_id != '\(oldCase)' ORDER BY case_id, position"
             ) == zwolleBefore.untouchedPersons
         )
-        #expect(try federation.sql(zwolle, "SELECT * FROM referrals ORDER BY referral_id") == zwolleBefore.referrals)
+        #expect(
+            try federation.sql(zwolle, "SELECT \(Self.referralColumns) FROM referrals ORDER BY referral_id")
+                == zwolleBefore.referrals
+        )
         // Zwolle's outbox: the old offer lost jws and body; hash, jti, state, receipt stay; the
         // open case's offer is untouched.
         #expect(try federation.sql(zwolle, "SELECT \(keep) FROM outbox ORDER BY id") == zwolleBefore.outboxKept)
@@ -256,7 +271,17 @@ import Testing
                 "SELECT COUNT(*) FROM case_persons WHERE case_id = '\(arnhemCase)' AND identity IS NULL"
             ) == 2
         )
-        #expect(try federation.sql(arnhem, "SELECT * FROM referrals ORDER BY referral_id") == arnhemBefore.referrals)
+        #expect(
+            try federation.sql(arnhem, "SELECT \(Self.referralColumns) FROM referrals ORDER BY referral_id")
+                == arnhemBefore.referrals
+        )
+        // The old transfer's identity copy went; the open consult's stays.
+        #expect(
+            try federation.sql(arnhem, Self.copies)
+                == [(transfer, 0), (consult, 1)].sorted { $0.0 < $1.0 }.map { "\($0.0):\($0.1)" }.joined(
+                    separator: "\n"
+                )
+        )
 
         // Audited with counts only; the chains verify; a second purge finds nothing.
         for member in [zwolle, arnhem] {
