@@ -97,9 +97,10 @@ struct KeyringFolder: Sendable {
             if errno == ENOENT { return }
             throw Self.failure("open", file)
         }
-        var info = stat()
-        if fstat(fd, &info) == 0, info.st_size > 0 {
-            let zeros = [UInt8](repeating: 0, count: Int(info.st_size))
+        // The size by lseek, not fstat: `struct stat` fails MemberImportVisibility in release builds.
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 {
+            let zeros = [UInt8](repeating: 0, count: Int(size))
             var written = 0
             while written < zeros.count {
                 let n = zeros.withUnsafeBytes {
