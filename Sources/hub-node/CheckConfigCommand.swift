@@ -27,7 +27,8 @@ struct CheckConfigCommand: ParsableCommand {
     static func load(_ path: String) throws -> NodeConfiguration {
         do {
             return try NodeConfiguration.load(path: path)
-        } catch let error as ConfigurationError {
+        } catch let error as HubNodeError {
+            guard case .configuration = error.detail else { throw error }
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }

@@ -36,7 +36,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as HubProtocolError {
             logger.critical("the node cannot start: \(error.message)")
             throw ExitCode(1)
-        } catch let error as StoreError {
+        } catch let error as HubNodeError {
+            guard case .store = error.detail else { throw error }
             logger.critical("the node cannot open its database: \(error)")
             throw ExitCode(1)
         }

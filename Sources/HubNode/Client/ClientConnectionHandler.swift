@@ -75,14 +75,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         if let handshake {
             self.handshake = nil
             handshake.fail(
-                HubClientError(.connectionClosed, "\(authority) closed the connection during the TLS handshake")
+                HubNodeError(
+                    .connectionClosed,
+                    "\(authority) closed the connection during the TLS handshake",
+                    detail: .client
+                )
             )
         }
         if let current = inFlight {
             fail(
-                HubClientError(
+                HubNodeError(
                     .connectionClosed,
-                    "\(current.task.label): the connection closed before the response was complete"
+                    "\(current.task.label): the connection closed before the response was complete",
+                    detail: .client
                 ),
                 context: context
             )
@@ -98,7 +103,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         guard !isClosed, handshake == nil, inFlight == nil else {
             let error =
                 failure.error
-                ?? HubClientError(.connectionClosed, "\(task.label): the connection is not ready for a request")
+                ?? HubNodeError(
+                    .connectionClosed,
+                    "\(task.label): the connection is not ready for a request",
+                    detail: .client
+                )
             task.promise.fail(AttemptFailure(error: error, requestMaybeSent: false, responseStarted: false))
             return
         }
@@ -108,7 +117,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         current.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: task.deadline) { [self] in
             guard inFlight?.number == number else { return }
             fail(
-                HubClientError(.requestTimeout, "\(task.label): no complete response within \(task.timeout)"),
+                HubNodeError(
+                    .requestTimeout,
+                    "\(task.label): no complete response within \(task.timeout)",
+                    detail: .client
+                ),
                 context: context
             )
         }
@@ -177,22 +190,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Failures
 
-    private func tooLarge(_ task: ClientRequestTask, announced: Int?) -> HubClientError {
+    private func tooLarge(_ task: ClientRequestTask, announced: Int?) -> HubNodeError {
         let limit = task.maximumResponseBodyBytes
         guard let announced else {
-            return HubClientError(
+            return HubNodeError(
                 .responseTooLarge,
-                "\(task.label): the response body exceeds the \(limit) bytes accepted"
+                "\(task.label): the response body exceeds the \(limit) bytes accepted",
+                detail: .client
             )
         }
-        return HubClientError(
+        return HubNodeError(
             .responseTooLarge,
-            "\(task.label): the server announced a \(announced)-byte body, more than the \(limit) bytes accepted"
+            "\(task.label): the server announced a \(announced)-byte body, more than the \(limit) bytes accepted",
+            detail: .client
         )
     }
 
     /// Fails the request in flight, if any, and closes the connection.
-    private func fail(_ error: HubClientError, context: ChannelHandlerContext) {
+    private func fail(_ error: HubNodeError, context: ChannelHandlerContext) {
         guard let current = inFlight else { return }
         inFlight = nil
         current.timer?.cancel()
@@ -207,18 +222,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The client error for an error of the channel during `what`.
-    static func map(_ error: any Error, what: String) -> HubClientError {
+    static func map(_ error: any Error, what: String) -> HubNodeError {
         switch error {
-        case let error as HubClientError:
+        case let error as HubNodeError where error.detail == .client:
             return error
-        case let error as TLSError where error.code == .closedWithoutCloseNotify:
-            return HubClientError(.connectionClosed, "\(what): \(error.message)")
-        case let error as TLSError:
-            return HubClientError(.tls, "\(what): \(error)", tlsError: error)
+        case let error as HubNodeError where error.isTLS && error.code == .closedWithoutCloseNotify:
+            return HubNodeError(.connectionClosed, "\(what): \(error.message)", detail: .client, cause: error)
+        case let error as HubNodeError where error.isTLS:
+            return HubNodeError(.tls, "\(what): \(error)", detail: .client, cause: error)
         case let error as HTTPParserError:
-            return HubClientError(.invalidResponse, "\(what): the answer is not valid HTTP/1.1 (\(error))")
+            return HubNodeError(
+                .invalidResponse,
+                "\(what): the answer is not valid HTTP/1.1 (\(error))",
+                detail: .client,
+                cause: error
+            )
         default:
-            return HubClientError(.connectionClosed, "\(what): the connection failed (\(error))")
+            return HubNodeError(
+                .connectionClosed,
+                "\(what): the connection failed (\(error))",
+                detail: .client,
+                cause: error
+            )
         }
     }
 }

@@ -31,7 +31,7 @@ struct AttemptResult: Sendable {
 /// whether it may be retried on a fresh connection.
 struct AttemptFailure: Error {
     /// The error the caller sees if the request is not retried.
-    var error: HubClientError
+    var error: HubNodeError
     /// Whether any of the request may have reached the server: true unless the
     /// write of its head is known to have failed.
     var requestMaybeSent: Bool
@@ -50,13 +50,13 @@ struct AttemptFailure: Error {
 /// to it afterwards fails with the real reason (a TLS alert, say) rather than
 /// "connection closed".
 final class ConnectionFailureRecord: Sendable {
-    private let first = Mutex<HubClientError?>(nil)
+    private let first = Mutex<HubNodeError?>(nil)
 
     /// The recorded error, if any.
-    var error: HubClientError? { first.withLock { $0 } }
+    var error: HubNodeError? { first.withLock { $0 } }
 
     /// Records `error` unless an earlier one was recorded.
-    func record(_ error: HubClientError) {
+    func record(_ error: HubNodeError) {
         first.withLock { if $0 == nil { $0 = error } }
     }
 }

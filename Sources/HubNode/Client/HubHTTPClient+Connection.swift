@@ -14,8 +14,8 @@ struct PreparedRequest: Sendable {
     var label: String
 
     /// The error when no connection became free before the deadline.
-    var noConnectionError: HubClientError {
-        HubClientError(.requestTimeout, "\(label): no connection became free within \(timeout)")
+    var noConnectionError: HubNodeError {
+        HubNodeError(.requestTimeout, "\(label): no connection became free within \(timeout)", detail: .client)
     }
 }
 
@@ -45,19 +45,21 @@ extension HubHTTPClient {
         request: PreparedRequest
     ) async throws -> any Channel {
         let connectDeadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout)
-        let timeoutError: HubClientError
+        let timeoutError: HubNodeError
         let deadline: NIODeadline
         if connectDeadline < request.deadline {
             deadline = connectDeadline
-            timeoutError = HubClientError(
+            timeoutError = HubNodeError(
                 .connectTimeout,
-                "cannot connect to \(endpoint): no TLS connection within \(configuration.connectTimeout)"
+                "cannot connect to \(endpoint): no TLS connection within \(configuration.connectTimeout)",
+                detail: .client
             )
         } else {
             deadline = request.deadline
-            timeoutError = HubClientError(
+            timeoutError = HubNodeError(
                 .requestTimeout,
-                "\(request.label): no TLS connection before the request timeout of \(request.timeout)"
+                "\(request.label): no TLS connection before the request timeout of \(request.timeout)",
+                detail: .client
             )
         }
         let loop = eventLoopGroup.next()
@@ -110,11 +112,11 @@ extension HubHTTPClient {
     private static func connectError(
         _ error: any Error,
         endpoint: ClientEndpoint,
-        timeoutError: HubClientError
-    ) -> HubClientError {
+        timeoutError: HubNodeError
+    ) -> HubNodeError {
         switch error {
-        case let error as TLSError:
-            return HubClientError(.tls, "cannot connect to \(endpoint): \(error)", tlsError: error)
+        case let error as HubNodeError where error.isTLS:
+            return HubNodeError(.tls, "cannot connect to \(endpoint): \(error)", detail: .client, cause: error)
         case ChannelError.connectTimeout(_):
             return timeoutError
         case let error as NIOConnectionError:
@@ -130,9 +132,19 @@ extension HubHTTPClient {
                 reasons = [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "name lookup: \($0)" } }
             }
             let reason = reasons.isEmpty ? "no address to connect to" : reasons.joined(separator: "; ")
-            return HubClientError(.connectFailed, "cannot connect to \(endpoint): \(reason)")
+            return HubNodeError(
+                .connectFailed,
+                "cannot connect to \(endpoint): \(reason)",
+                detail: .client,
+                cause: error
+            )
         default:
-            return HubClientError(.connectFailed, "cannot connect to \(endpoint): \(error)")
+            return HubNodeError(
+                .connectFailed,
+                "cannot connect to \(endpoint): \(error)",
+                detail: .client,
+                cause: error
+            )
         }
     }
 
@@ -157,7 +169,11 @@ extension HubHTTPClient {
             // The channel closed before the task reached the handler: nothing was written.
             let error =
                 failure.error
-                ?? HubClientError(.connectionClosed, "\(request.label): the connection closed before the request")
+                ?? HubNodeError(
+                    .connectionClosed,
+                    "\(request.label): the connection closed before the request",
+                    detail: .client
+                )
             promise.fail(AttemptFailure(error: error, requestMaybeSent: false, responseStarted: false))
         }
         channel.writeAndFlush(task, promise: accepted)
@@ -188,9 +204,13 @@ extension HubHTTPClient {
         body: [UInt8]?,
         endpoint: ClientEndpoint,
         label: String
-    ) throws(HubClientError) -> HTTPRequestHead {
+    ) throws(HubNodeError) -> HTTPRequestHead {
         guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw HubClientError(.invalidRequest, "\(label): the path must start with / and be printable ASCII")
+            throw HubNodeError(
+                .invalidRequest,
+                "\(label): the path must start with / and be printable ASCII",
+                detail: .client
+            )
         }
         let reserved: Set<String> = ["host", "content-length", "transfer-encoding", "connection"]
         var fields = HTTPHeaders()
@@ -198,13 +218,21 @@ extension HubHTTPClient {
         var hasContentType = false
         for (name, value) in headers {
             guard isToken(name) else {
-                throw HubClientError(.invalidRequest, "\(label): a header name is not an HTTP token")
+                throw HubNodeError(.invalidRequest, "\(label): a header name is not an HTTP token", detail: .client)
             }
             guard !reserved.contains(name.lowercased()) else {
-                throw HubClientError(.invalidRequest, "\(label): the client sets the \(name) header itself")
+                throw HubNodeError(
+                    .invalidRequest,
+                    "\(label): the client sets the \(name) header itself",
+                    detail: .client
+                )
             }
             guard value.utf8.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
-                throw HubClientError(.invalidRequest, "\(label): the value of header \(name) has control characters")
+                throw HubNodeError(
+                    .invalidRequest,
+                    "\(label): the value of header \(name) has control characters",
+                    detail: .client
+                )
             }
             hasContentType = hasContentType || name.lowercased() == "content-type"
             fields.add(name: name, value: value)

@@ -109,12 +109,12 @@ public final class HubHTTPClient: Sendable {
     ///     must be at least 1.
     ///   - eventLoopGroup: the group to run on, shared with the node; `nil`
     ///     (the default) makes a group of one thread that `shutdown()` stops.
-    /// - Throws: `HubClientError` with code `.tls` for a server context.
+    /// - Throws: ``HubNodeError`` with code ``HubNodeError/Code/tls`` for a server context.
     public init(
         tlsContext: TLSContext,
         configuration: HubHTTPClientConfiguration = .init(),
         eventLoopGroup: MultiThreadedEventLoopGroup? = nil
-    ) throws(HubClientError) {
+    ) throws(HubNodeError) {
         try Self.checkRole(tlsContext)
         precondition(configuration.maximumConnectionsPerEndpoint >= 1, "maximumConnectionsPerEndpoint must be ≥ 1")
         precondition(
@@ -153,8 +153,8 @@ public final class HubHTTPClient: Sendable {
     ///     connection closed without an answer.
     ///   - timeout: the bound from this call until the response is complete;
     ///     `nil` (the default) uses `configuration.requestTimeout`.
-    /// - Throws: `HubClientError`, or `CancellationError` when the task is
-    ///   cancelled (its connection is then closed).
+    /// - Throws: ``HubNodeError`` of the client, or `CancellationError` when
+    ///   the task is cancelled (its connection is then closed).
     public func request(
         _ method: HTTPMethod,
         path: String,
@@ -214,8 +214,8 @@ public final class HubHTTPClient: Sendable {
     /// certificates, keys or CRLs) and closes pooled connections made with
     /// the previous one: idle ones now, busy ones when their request is done.
     ///
-    /// - Throws: `HubClientError` with code `.tls` for a server context.
-    public func replaceTLSContext(_ context: TLSContext) throws(HubClientError) {
+    /// - Throws: ``HubNodeError`` with code ``HubNodeError/Code/tls`` for a server context.
+    public func replaceTLSContext(_ context: TLSContext) throws(HubNodeError) {
         try Self.checkRole(context)
         let stale = state.withLock { state -> [any Channel] in
             state.tlsContext = context
@@ -261,7 +261,9 @@ public final class HubHTTPClient: Sendable {
                 for waiterID in waiters {
                     guard let waiter = state.waiters.removeValue(forKey: waiterID) else { continue }
                     waiter.timer.cancel()
-                    waiter.continuation.resume(throwing: HubClientError(.shutDown, "the HTTP client is shut down"))
+                    waiter.continuation.resume(
+                        throwing: HubNodeError(.shutDown, "the HTTP client is shut down", detail: .client)
+                    )
                 }
             }
             return state.connections.values.map(\.channel)
@@ -289,7 +291,11 @@ public final class HubHTTPClient: Sendable {
                 state.withLock { state in
                     guard !state.isShutDown else {
                         continuation.resume(
-                            throwing: HubClientError(.shutDown, "\(request.label): the client is shut down")
+                            throwing: HubNodeError(
+                                .shutDown,
+                                "\(request.label): the client is shut down",
+                                detail: .client
+                            )
                         )
                         return
                     }
@@ -420,10 +426,14 @@ public final class HubHTTPClient: Sendable {
         }
     }
 
-    private static func checkRole(_ context: TLSContext) throws(HubClientError) {
+    private static func checkRole(_ context: TLSContext) throws(HubNodeError) {
         guard context.role == .client else {
-            let error = TLSError(.configuration, "the HTTP client needs a TLSContext with the client role")
-            throw HubClientError(.tls, error.message, tlsError: error)
+            let error = HubNodeError(
+                .tlsConfiguration,
+                "the HTTP client needs a TLSContext with the client role",
+                detail: .tls()
+            )
+            throw HubNodeError(.tls, error.message, detail: .client, cause: error)
         }
     }
 }

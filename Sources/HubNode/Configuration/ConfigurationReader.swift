@@ -10,7 +10,7 @@ struct ConfigurationReader {
     /// Keys whose raw value was already refused (no second problem for them).
     let alreadyReported: Set<String>
     /// The problems found.
-    private(set) var problems: [ConfigurationError.Problem] = []
+    private(set) var problems: [ConfigurationProblem] = []
     /// Every key path read, to check that the decoder reads every documented key.
     private(set) var consumed: Set<String> = []
 

@@ -27,7 +27,7 @@ struct ConfigurationSource {
     /// Raw values by key path (`listen.port`, `peers`).
     private(set) var entries: [String: RawEntry] = [:]
     /// The problems found so far.
-    private(set) var problems: [ConfigurationError.Problem] = []
+    private(set) var problems: [ConfigurationProblem] = []
     /// Whether the file could not be read as a mapping at all; then its
     /// problem is the only one worth reporting.
     private(set) var fileIsUnusable = false

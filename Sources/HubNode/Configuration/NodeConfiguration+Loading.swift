@@ -16,8 +16,9 @@ extension NodeConfiguration {
     ///    creates (database, checkpoints, pseudonym key, sealing keys) must
     ///    exist.
     ///
-    /// - Throws: ``ConfigurationError`` listing every problem found, each
-    ///   naming its key or environment variable.
+    /// - Throws: ``HubNodeError`` with code
+    ///   ``HubNodeError/Code/invalidConfiguration``, listing every problem
+    ///   found, each naming its key or environment variable.
     public static func load(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -30,22 +31,22 @@ extension NodeConfiguration {
 
         var source = ConfigurationSource()
         source.read(yaml: text, file: file)
-        if source.fileIsUnusable { throw ConfigurationError(file: file, problems: source.problems) }
+        if source.fileIsUnusable { throw HubNodeError(configurationFile: file, problems: source.problems) }
         source.apply(environment: environment)
         var reader = ConfigurationReader(source: source, directory: directory.isEmpty ? "/" : directory)
         let configuration = decode(&reader)
         assert(reader.consumed == Set(keys.map(\.path)), "the decoder and the documented keys disagree")
         configuration.validate(&reader)
         let problems = source.problems + reader.problems
-        guard problems.isEmpty else { throw ConfigurationError(file: file, problems: problems) }
+        guard problems.isEmpty else { throw HubNodeError(configurationFile: file, problems: problems) }
         return configuration
     }
 
     /// The text of the configuration file; a file that cannot be read is
     /// the one problem reported.
     private static func readText(_ file: String) throws -> String {
-        func failure(_ reason: String) -> ConfigurationError {
-            ConfigurationError(file: file, problems: [.init(key: file, reason: reason)])
+        func failure(_ reason: String) -> HubNodeError {
+            HubNodeError(configurationFile: file, problems: [.init(key: file, reason: reason)])
         }
         if let reason = ConfigurationFileCheck.readableFile(file) { throw failure(reason) }
         guard let data = FileManager.default.contents(atPath: file) else { throw failure("cannot be read") }

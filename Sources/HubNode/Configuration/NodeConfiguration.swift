@@ -4,9 +4,11 @@
 /// Load it with ``load(path:environment:)``, which resolves relative paths
 /// against the file's folder, applies `HUB_…` environment overrides, checks
 /// every value and every file the node needs, and reports all problems at
-/// once in a ``ConfigurationError``. ``referenceYAML`` is a complete,
-/// commented file documenting every key and its default; ``referenceMarkdown``
-/// is the same reference as a table (`docs/configuration.md`).
+/// once in a ``HubNodeError`` whose detail is
+/// ``HubNodeError/Detail/configuration(file:problems:)``. ``referenceYAML`` is
+/// a complete, commented file documenting every key and its default;
+/// ``referenceMarkdown`` is the same reference as a table
+/// (`docs/configuration.md`).
 ///
 /// Each nested value has documented defaults (PROTOCOL.md §2, §3, §6, §11,
 /// §13); the sections without a required key can be made with `init()`.

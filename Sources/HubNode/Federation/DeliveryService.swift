@@ -150,9 +150,11 @@ public final class DeliveryService: Service, Sendable {
         let descriptor: DescriptorPayload
         do {
             descriptor = try await descriptors.descriptor(for: peer, snapshot: snapshot)
-        } catch let error as DescriptorFetchError {
+        } catch let error as HubNodeError {
+            guard case .descriptor(let peerStatus) = error.detail else { return }
             var actions = machine.batchFinished(count: 0, outcome: .unknown("descriptor: \(error)"), unit: Self.unit())
-            if error.isClientError {
+            // A 4xx answer alerts an operator (PROTOCOL §6).
+            if let peerStatus, (400..<500).contains(peerStatus) {
                 actions.append(.alertOperator("the descriptor of \(peer.name) could not be fetched: \(error)"))
             }
             store(machine, for: destination)

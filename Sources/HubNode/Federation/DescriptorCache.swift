@@ -1,19 +1,6 @@
 internal import GRDB
 public import HubProtocol
 
-/// Why a peer's descriptor could not be had.
-public struct DescriptorFetchError: Error, Sendable, CustomStringConvertible {
-    /// The HTTP status, when the peer answered with one.
-    public var status: Int?
-    /// What went wrong, for operators.
-    public var message: String
-
-    /// A `4xx` answer alerts an operator (PROTOCOL §6).
-    public var isClientError: Bool { (status ?? 0) >= 400 && (status ?? 0) < 500 }
-
-    public var description: String { status.map { "HTTP \($0): \(message)" } ?? message }
-}
-
 /// Peers' signed descriptors (PROTOCOL §7): fetched, verified and kept until
 /// their `exp`, in the database so a restart needs no refetch.
 public final class DescriptorCache: Sendable {
@@ -47,14 +34,25 @@ public final class DescriptorCache: Sendable {
         do {
             answer = try await transport.getDescriptor(from: peer)
         } catch {
-            throw DescriptorFetchError(status: nil, message: "cannot reach \(peer.url): \(error)")
+            throw HubNodeError(
+                .descriptorUnreachable,
+                "cannot reach \(peer.url): \(error)",
+                detail: .descriptor(),
+                cause: error
+            )
         }
         guard answer.status == 200 else {
-            throw DescriptorFetchError(status: answer.status, message: "GET /v1/descriptor was refused")
+            throw HubNodeError(
+                .descriptorRefused,
+                "GET /v1/descriptor was refused",
+                detail: .descriptor(peerStatus: answer.status)
+            )
         }
         guard let value = try? JSONParser.parse(answer.body), value.objectValue?.count == 1,
             let jws = value["descriptor"]?.stringValue
-        else { throw DescriptorFetchError(status: nil, message: "the answer is not {\"descriptor\":\"…\"}") }
+        else {
+            throw HubNodeError(.descriptorMalformed, "the answer is not {\"descriptor\":\"…\"}", detail: .descriptor())
+        }
         let now = clock()
         let payload = try Self.check(jws, peer: peer, verifier: snapshot.verifier, now: now)
         try await store.write { db in
@@ -83,7 +81,12 @@ public final class DescriptorCache: Sendable {
             )
             return payload
         } catch {
-            throw DescriptorFetchError(status: nil, message: "the descriptor of \(peer.name) is not valid: \(error)")
+            throw HubNodeError(
+                .descriptorInvalid,
+                "the descriptor of \(peer.name) is not valid: \(error)",
+                detail: .descriptor(),
+                cause: error
+            )
         }
     }
 }

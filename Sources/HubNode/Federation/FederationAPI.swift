@@ -79,7 +79,7 @@ public struct FederationAPI: Sendable {
                     in: db
                 )
             }
-        } catch let error as StoreError where error.isUnavailable {
+        } catch let error as HubNodeError where error.isStorageUnavailable {
             logger.error(
                 "cannot store a batch durably; answering 503",
                 metadata: ["peer": "\(peerOIN)", "error": "\(error)"]

@@ -31,7 +31,7 @@ public enum HandshakeFailureReason: String, Sendable, Hashable, CaseIterable {
     /// The reason for a failed handshake's error, or nil for an error that
     /// is not a handshake failure (the limiter counts its own refusals).
     public init?(_ error: any Error) {
-        if let error = error as? TLSError {
+        if let error = error as? HubNodeError, error.isTLS {
             self.init(error)
         } else if error is IOError {
             self = .closed
@@ -40,8 +40,9 @@ public enum HandshakeFailureReason: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The reason for a TLS error.
-    public init(_ error: TLSError) {
+    /// The reason for an error of the TLS layer
+    /// (``HubNodeError/Detail/tls(openSSLErrors:certificateFailure:)``).
+    public init(_ error: HubNodeError) {
         if let failure = error.certificateFailure {
             switch failure {
             case .missing: self = .noCertificate

@@ -316,7 +316,7 @@ public final class HubNodeRuntime: Sendable {
 /// A peer transport whose TLS context can be replaced after a reload.
 public protocol ReloadablePeerTransport: PeerTransport {
     /// Uses `context` for new connections and closes pooled ones.
-    func replaceTLSContext(_ context: TLSContext) throws(HubClientError)
+    func replaceTLSContext(_ context: TLSContext) throws(HubNodeError)
 }
 
 /// Mutable certificate facts for the status endpoint, replaced on reload.

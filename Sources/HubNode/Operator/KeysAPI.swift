@@ -30,7 +30,7 @@ public struct KeysAPI: Sendable {
                 rotation = try await keys.rotate(actor: OperatorAPI.actor(context))
             } catch let error as HubProtocolError {
                 throw HubHTTPError(.internalServerError, "key_rotation_failed", error.message)
-            } catch let error as StoreError where error.code == .unavailable {
+            } catch let error as HubNodeError where error.isStorageUnavailable {
                 throw HubHTTPError.storageUnavailable
             }
             return jsonResponse(

@@ -99,7 +99,7 @@ public struct OperatorAPI: Sendable {
             try await mapStoreErrors {
                 try await store.write { db in
                     guard let row = try Outbox.row(id: id, in: db) else {
-                        throw StoreError(.notFound, "no such message")
+                        throw HubNodeError(.notFound, "no such message", detail: .store())
                     }
                     try Outbox.drop(id: id, in: db)
                     try AuditLog.append(
@@ -248,10 +248,18 @@ public struct OperatorAPI: Sendable {
         ]
         let resigned: Bool = try await mapStoreErrors {
             try await store.write { db in
-                guard let row = try Outbox.row(id: id, in: db) else { throw StoreError(.notFound, "no such message") }
-                guard row.state == .parked else { throw StoreError(.conflict, "only a parked message can be retried") }
+                guard let row = try Outbox.row(id: id, in: db) else {
+                    throw HubNodeError(.notFound, "no such message", detail: .store())
+                }
+                guard row.state == .parked else {
+                    throw HubNodeError(.conflict, "only a parked message can be retried", detail: .store())
+                }
                 guard try !Outbox.isErased(id: id, in: db) else {
-                    throw StoreError(.conflict, "retention deleted this message's bytes; it cannot be retried")
+                    throw HubNodeError(
+                        .conflict,
+                        "retention deleted this message's bytes; it cannot be retried",
+                        detail: .store()
+                    )
                 }
                 var replacement: Outbox.Resigned? = nil
                 if resignReasons.contains(row.parkedReason ?? ""), let type = MessageType(rawValue: row.type),
@@ -286,7 +294,7 @@ public struct OperatorAPI: Sendable {
     func mapStoreErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as StoreError {
+        } catch let error as HubNodeError where error.isStore {
             switch error.code {
             case .notFound: throw HubHTTPError(.notFound, "not_found", error.message)
             case .conflict: throw HubHTTPError(.conflict, "conflict", error.message)

@@ -1,4 +1,5 @@
 import GRDB
+import HTTPTypes
 public import HubProtocol
 
 extension CaseService {
@@ -45,20 +46,20 @@ extension CaseService {
         let (lifetime, signal) = (messageLifetime, store.outboxSignal)
         let row = try await store.write { db in
             guard var row = try ReferralRow.find(sender: sender, id: id, in: db) else {
-                throw CaseServiceError.unknownReferral
+                throw HubNodeError.unknownReferral
             }
             guard row.direction == .outgoing, row.senderOIN == snapshot.identity.oin else {
-                throw CaseServiceError(.conflict, "not_sender", "only the node that offered a referral withdraws it")
+                throw HubNodeError.refusal(.conflict, .notSender, "only the node that offered a referral withdraws it")
             }
             // Pending while its message is queued or parked; an operator may have dropped it.
             if row.withdrawPending, try CaseStore.withdrawInOutbox(id: id, to: row.peerOIN, in: db) {
-                throw CaseServiceError(.conflict, "withdraw_pending", "a withdraw of this referral is on its way")
+                throw HubNodeError.refusal(.conflict, .withdrawPending, "a withdraw of this referral is on its way")
             }
             var machine = row.machine
             do {
                 try machine.apply(.withdraw, by: .sender)
             } catch {
-                throw CaseServiceError(.conflict, "invalid_state", "a \(row.state) referral cannot be withdrawn")
+                throw HubNodeError.refusal(.conflict, .invalidState, "a \(row.state) referral cannot be withdrawn")
             }
             let body = try JSONValueEncoder().encode(ReferralWithdraw(referralID: id, reason: reason))
             let message = try CaseStore.send(
@@ -105,18 +106,22 @@ extension CaseService {
         let (lifetime, signal, vault, keyring) = (messageLifetime, store.outboxSignal, vault, keyring)
         let row = try await store.write { db in
             guard var row = try ReferralRow.find(sender: sender, id: id, in: db) else {
-                throw CaseServiceError.unknownReferral
+                throw HubNodeError.unknownReferral
             }
             guard row.direction == .incoming else {
-                throw CaseServiceError(.conflict, "not_receiver", "only the node a referral was offered to answers it")
+                throw HubNodeError.refusal(
+                    .conflict,
+                    .notReceiver,
+                    "only the node a referral was offered to answers it"
+                )
             }
             var machine = row.machine
             do {
                 try machine.apply(event, by: .receiver)
             } catch {
-                throw CaseServiceError(
+                throw HubNodeError.refusal(
                     .conflict,
-                    "invalid_state",
+                    .invalidState,
                     "\(event.rawValue) does not apply to a \(row.state) referral"
                 )
             }
@@ -180,16 +185,24 @@ extension CaseService {
         in db: Database
     ) throws -> String {
         guard let hash = referral.offerHash, let offer = try CaseStore.storedOffer(hash: hash, in: db) else {
-            throw CaseServiceError(.conflict, "identity_unavailable", "the offer's sealed identity is no longer stored")
+            throw HubNodeError.refusal(
+                .conflict,
+                .identityUnavailable,
+                "the offer's sealed identity is no longer stored"
+            )
         }
         let opened: SealedIdentity?
         do {
             opened = try CaseStore.incomingIdentity(referral, ownOIN: ownOIN, keyring: keyring, vault: vault, in: db)
         } catch {
-            throw CaseServiceError(.conflict, "identity_unavailable", "the sealed identity no longer opens")
+            throw HubNodeError.refusal(.conflict, .identityUnavailable, "the sealed identity no longer opens")
         }
         guard let identity = opened else {
-            throw CaseServiceError(.conflict, "identity_unavailable", "the offer's sealed identity is no longer stored")
+            throw HubNodeError.refusal(
+                .conflict,
+                .identityUnavailable,
+                "the offer's sealed identity is no longer stored"
+            )
         }
         // The sender lists children's age bands in the order of the sealed
         // children; without that match, the birth date decides.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HTTPTypes
 public import HubProtocol
 
 extension CaseService {
@@ -19,7 +20,7 @@ extension CaseService {
         let now = clock()
         let vault = self.vault
         return try await store.write { db in
-            guard try CaseRow.fetchOne(db, key: caseID) != nil else { throw CaseServiceError.unknownCase }
+            guard try CaseRow.fetchOne(db, key: caseID) != nil else { throw HubNodeError.unknownCase }
             let persons = try CaseStore.identities(caseID: caseID, vault: vault, in: db)
             try CaseStore.audit(
                 "identity.read",
@@ -49,7 +50,7 @@ extension CaseService {
         let (vault, keyring) = (vault, keyring)
         return try await store.write { db in
             guard let row = try ReferralRow.find(sender: sender, id: id, in: db) else {
-                throw CaseServiceError.unknownReferral
+                throw HubNodeError.unknownReferral
             }
             let identity: SealedIdentity
             if row.direction == .incoming, row.hasSealed {
@@ -63,10 +64,14 @@ extension CaseService {
                         in: db
                     )
                 } catch {
-                    throw CaseServiceError(.notFound, "identity_unavailable", "the sealed identity no longer opens")
+                    throw HubNodeError.refusal(.notFound, .identityUnavailable, "the sealed identity no longer opens")
                 }
                 guard let opened else {
-                    throw CaseServiceError(.notFound, "identity_unavailable", "the sealed identity is no longer stored")
+                    throw HubNodeError.refusal(
+                        .notFound,
+                        .identityUnavailable,
+                        "the sealed identity is no longer stored"
+                    )
                 }
                 identity = opened
             } else if let caseID = row.caseID {
@@ -75,7 +80,7 @@ extension CaseService {
                     note: nil
                 )
             } else {
-                throw CaseServiceError(.notFound, "identity_unavailable", "this referral carries no identity")
+                throw HubNodeError.refusal(.notFound, .identityUnavailable, "this referral carries no identity")
             }
             try CaseStore.audit(
                 "identity.read",
@@ -90,11 +95,11 @@ extension CaseService {
 
     static func checkRead(purpose: String, role: Role) throws -> String {
         guard role == .caseworker else {
-            throw CaseServiceError(.forbidden, "role_not_allowed", "only a case worker reads identities")
+            throw HubNodeError.refusal(.forbidden, .roleNotAllowed, "only a case worker reads identities")
         }
         let trimmed = purpose.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(trimmed.unicodeScalars.count) else {
-            throw CaseServiceError(.badRequest, "purpose_required", "a purpose of 1 to 200 characters is required")
+            throw HubNodeError.refusal(.badRequest, .purposeRequired, "a purpose of 1 to 200 characters is required")
         }
         return trimmed
     }

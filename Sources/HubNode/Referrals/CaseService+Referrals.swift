@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HTTPTypes
 public import HubProtocol
 
 extension CaseService {
@@ -52,7 +53,7 @@ extension CaseService {
     func resolvePeer(_ nameOrOIN: String, in snapshot: NodeState.Snapshot) throws -> PeerEndpoint {
         if let peer = snapshot.peers[nameOrOIN] { return peer }
         let matches = snapshot.peers.values.filter { $0.name.lowercased() == nameOrOIN.lowercased() }
-        guard matches.count == 1, let peer = matches.first else { throw CaseServiceError.unknownPeer }
+        guard matches.count == 1, let peer = matches.first else { throw HubNodeError.unknownPeer }
         return peer
     }
 
@@ -67,29 +68,29 @@ extension CaseService {
         let peer = try resolvePeer(request.peer, in: snapshot)
         let seals = request.kind == .transfer || request.includeIdentity
         if request.note != nil, !seals {
-            throw CaseServiceError.invalid("a note travels only with the sealed identity (include_identity)")
+            throw HubNodeError.invalidCaseRequest("a note travels only with the sealed identity (include_identity)")
         }
         if let note = request.note, note.unicodeScalars.count > 10_000 {
-            throw CaseServiceError.invalid("the note is longer than 10,000 characters")
+            throw HubNodeError.invalidCaseRequest("the note is longer than 10,000 characters")
         }
-        guard request.respondBy >= today else { throw CaseServiceError.invalid("respond_by is in the past") }
+        guard request.respondBy >= today else { throw HubNodeError.invalidCaseRequest("respond_by is in the past") }
         let vault = self.vault
         let caseID = request.caseID
         let (caseRow, personRows, identities) = try await store.read { db in
-            guard let row = try CaseRow.fetchOne(db, key: caseID) else { throw CaseServiceError.unknownCase }
+            guard let row = try CaseRow.fetchOne(db, key: caseID) else { throw HubNodeError.unknownCase }
             let persons = try CaseStore.persons(caseID: caseID, in: db)
             let identities = seals ? try CaseStore.identities(caseID: caseID, vault: vault, in: db) : []
             return (row, persons, identities)
         }
-        guard caseRow.status == .open else { throw CaseServiceError.caseClosed }
+        guard caseRow.status == .open else { throw HubNodeError.caseClosed }
         let referralID = HubUUID.v7()
         var sealed: String? = nil
         var resealCopy: [UInt8]? = nil
         if seals {
             guard !identities.isEmpty else {
-                throw CaseServiceError(
+                throw HubNodeError.refusal(
                     .conflict,
-                    "no_persons",
+                    .noPersons,
                     request.kind == .transfer
                         ? "a transfer needs the case's persons, and this case has none"
                         : "the case has no persons to include"
@@ -99,17 +100,17 @@ extension CaseService {
             do {
                 descriptor = try await descriptors.descriptor(for: peer, snapshot: snapshot)
             } catch {
-                throw CaseServiceError(
-                    .unavailable,
-                    "descriptor_unavailable",
+                throw HubNodeError.refusal(
+                    .serviceUnavailable,
+                    .descriptorUnavailable,
                     "the descriptor of \(peer.name) cannot be had now; try again later"
                 )
             }
             guard descriptor.capabilities.contains(MessageType.referralOffer.capability) else {
-                throw CaseServiceError(.conflict, "no_capability", "\(peer.name) does not receive referrals")
+                throw HubNodeError.refusal(.conflict, .noCapability, "\(peer.name) does not receive referrals")
             }
             guard let key = descriptor.encKeys.first else {
-                throw CaseServiceError(.conflict, "no_encryption_key", "\(peer.name) lists no encryption key")
+                throw HubNodeError.refusal(.conflict, .noEncryptionKey, "\(peer.name) lists no encryption key")
             }
             let identity = SealedIdentity(persons: identities, note: request.note)
             sealed = try identity.seal(
@@ -144,7 +145,7 @@ extension CaseService {
         do {
             try offer.validate()
         } catch let error as HubProtocolError {
-            throw CaseServiceError.invalid(error.message)
+            throw HubNodeError.invalidCaseRequest(error.message)
         }
         let row = ReferralRow(
             senderOIN: snapshot.identity.oin,
@@ -173,7 +174,7 @@ extension CaseService {
         let (lifetime, signal, isSealed, copy) = (messageLifetime, store.outboxSignal, sealed != nil, resealCopy)
         try await store.write { db in
             // The case may have closed since it was read.
-            guard try CaseRow.fetchOne(db, key: caseID)?.status == .open else { throw CaseServiceError.caseClosed }
+            guard try CaseRow.fetchOne(db, key: caseID)?.status == .open else { throw HubNodeError.caseClosed }
             let message = try CaseStore.send(
                 .referralOffer,
                 body: body,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HTTPTypes
 public import HubProtocol
 
 /// The case worker's side of PROTOCOL §9: cases, offers, answers, withdrawals
@@ -7,8 +8,9 @@ public import HubProtocol
 ///
 /// Every state change, the messages it causes (signed and queued in the
 /// outbox) and its audit entry commit in ONE write transaction; a refused
-/// action (``CaseServiceError``) changes nothing. Audit entries name case
-/// and referral ids and staff CNs, never a BSN, name or pseudonym.
+/// action (a ``HubNodeError`` with ``HubNodeError/Detail/caseService(status:)``)
+/// changes nothing. Audit entries name case and referral ids and staff CNs,
+/// never a BSN, name or pseudonym.
 public final class CaseService: Sendable {
     /// The category data of a case (PROTOCOL §9).
     public struct Categories: Sendable, Hashable {
@@ -95,30 +97,34 @@ public final class CaseService: Sendable {
         let now = clock()
         let day = openedOn ?? CaseCalendar.day(at: now)
         try Self.check(categories)
-        guard members.count <= 20 else { throw CaseServiceError.invalid("a case has at most 20 persons") }
+        guard members.count <= 20 else { throw HubNodeError.invalidCaseRequest("a case has at most 20 persons") }
         var completed: [CaseStore.Member] = []
         var bsns: Set<String> = []
         for (i, member) in members.enumerated() {
             guard bsns.insert(member.person.bsn.digits).inserted else {
-                throw CaseServiceError(.badRequest, "duplicate_person", "persons[\(i)] repeats an earlier BSN")
+                throw HubNodeError.refusal(.badRequest, .duplicatePerson, "persons[\(i)] repeats an earlier BSN")
             }
             var member = member
             if member.person.role == .child {
                 if member.ageBand == nil, let birth = member.person.birthDate {
                     member.ageBand = CaseCalendar.ageBand(born: birth, on: day)
                     guard member.ageBand != nil else {
-                        throw CaseServiceError(.badRequest, "invalid_age_band", "persons[\(i)] is not a minor")
+                        throw HubNodeError.refusal(.badRequest, .invalidAgeBand, "persons[\(i)] is not a minor")
                     }
                 }
                 guard member.ageBand != nil else {
-                    throw CaseServiceError(
+                    throw HubNodeError.refusal(
                         .badRequest,
-                        "age_band_required",
+                        .ageBandRequired,
                         "persons[\(i)] is a child without age_band or birth_date"
                     )
                 }
             } else if member.ageBand != nil {
-                throw CaseServiceError(.badRequest, "invalid_age_band", "persons[\(i)]: only children have an age band")
+                throw HubNodeError.refusal(
+                    .badRequest,
+                    .invalidAgeBand,
+                    "persons[\(i)]: only children have an age band"
+                )
             }
             completed.append(member)
         }
@@ -174,7 +180,7 @@ public final class CaseService: Sendable {
     public func showCase(id: String) async throws -> CaseView {
         let today = CaseCalendar.day(at: clock())
         return try await store.read { db in
-            guard let row = try CaseRow.fetchOne(db, key: id) else { throw CaseServiceError.unknownCase }
+            guard let row = try CaseRow.fetchOne(db, key: id) else { throw HubNodeError.unknownCase }
             let referrals = try ReferralRow.fetchAll(
                 db,
                 sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY created_at, referral_id",
@@ -198,10 +204,10 @@ public final class CaseService: Sendable {
         let now = clock()
         let day = closedOn ?? CaseCalendar.day(at: now)
         return try await store.write { db in
-            guard var row = try CaseRow.fetchOne(db, key: id) else { throw CaseServiceError.unknownCase }
-            guard row.status == .open else { throw CaseServiceError.caseClosed }
+            guard var row = try CaseRow.fetchOne(db, key: id) else { throw HubNodeError.unknownCase }
+            guard row.status == .open else { throw HubNodeError.caseClosed }
             guard day.description >= row.openedOn else {
-                throw CaseServiceError.invalid("closed_on is before the day the case was opened")
+                throw HubNodeError.invalidCaseRequest("closed_on is before the day the case was opened")
             }
             row.status = .closed
             row.closedOn = day.description
@@ -244,7 +250,7 @@ public final class CaseService: Sendable {
     public func showReferral(sender: String, id: String) async throws -> ReferralView {
         let today = CaseCalendar.day(at: clock())
         let row = try await store.read { db in try ReferralRow.find(sender: sender, id: id, in: db) }
-        guard let row else { throw CaseServiceError.unknownReferral }
+        guard let row else { throw HubNodeError.unknownReferral }
         return Self.view(row, today: today)
     }
 
@@ -256,7 +262,7 @@ public final class CaseService: Sendable {
     static func check(_ categories: Categories) throws {
         let domains = categories.helpDomains
         guard (1...5).contains(domains.count), Set(domains).count == domains.count else {
-            throw CaseServiceError.invalid("help_domains must have 1 to 5 distinct values")
+            throw HubNodeError.invalidCaseRequest("help_domains must have 1 to 5 distinct values")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+import HTTPTypes
 public import HubProtocol
 
 /// The case and referral tables as the case service and the message handlers
@@ -154,7 +155,7 @@ public enum CaseStore {
         guard let jws = try Inbox.row(hash: hash, in: db)?.jws else { return nil }
         let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bytes = Base64URL.decode(parts[1]) else {
-            throw CaseServiceError(.conflict, "stored_offer_unreadable", "the stored offer message cannot be read")
+            throw HubNodeError.refusal(.conflict, .storedOfferUnreadable, "the stored offer message cannot be read")
         }
         let payload = try JSONValueDecoder().decode(MessagePayload.self, from: JSONParser.parse(bytes))
         return try JSONValueDecoder().decode(ReferralOffer.self, from: payload.body)

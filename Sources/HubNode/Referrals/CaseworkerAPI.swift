@@ -38,7 +38,7 @@ public struct CaseworkerAPI: Sendable {
             try await Self.mapping {
                 let status = try request.uri.queryParameters.get("status").map { text in
                     guard let status = CaseRow.Status(rawValue: text) else {
-                        throw CaseServiceError(.badRequest, "invalid_parameter", "status must be open or closed")
+                        throw HubNodeError.refusal(.badRequest, .invalidParameter, "status must be open or closed")
                     }
                     return status
                 }
@@ -68,7 +68,7 @@ public struct CaseworkerAPI: Sendable {
             try await Self.mapping {
                 let body = try CaseworkerRequests.parse(try await reader.read(request))
                 let fields = try CaseworkerRequests.decode(CaseworkerRequests.Offer.self, from: body)
-                guard HubUUID.isLowercaseUUID(fields.caseID) else { throw CaseServiceError.unknownCase }
+                guard HubUUID.isLowercaseUUID(fields.caseID) else { throw HubNodeError.unknownCase }
                 let view = try await cases.offer(
                     CaseService.NewOffer(
                         caseID: fields.caseID,
@@ -90,9 +90,9 @@ public struct CaseworkerAPI: Sendable {
             try await Self.mapping {
                 let direction = try request.uri.queryParameters.get("direction").map { text in
                     guard let direction = ReferralRow.Direction(rawValue: text) else {
-                        throw CaseServiceError(
+                        throw HubNodeError.refusal(
                             .badRequest,
-                            "invalid_parameter",
+                            .invalidParameter,
                             "direction must be incoming or outgoing"
                         )
                     }
@@ -159,39 +159,34 @@ public struct CaseworkerAPI: Sendable {
 
     static func uuid(_ context: HubRequestContext, _ name: String) throws -> String {
         guard let text = context.parameters.get(name), HubUUID.isLowercaseUUID(text) else {
-            throw CaseServiceError(.notFound, "not_found", "\(name) must be a lowercase UUID")
+            throw HubNodeError.refusal(.notFound, .resourceNotFound, "\(name) must be a lowercase UUID")
         }
         return text
     }
 
     static func referralKey(_ context: HubRequestContext) throws -> (String, String) {
         guard let sender = context.parameters.get("sender"), OIN.isValid(sender) else {
-            throw CaseServiceError(.notFound, "not_found", "sender must be an OIN (20 digits)")
+            throw HubNodeError.refusal(.notFound, .resourceNotFound, "sender must be an OIN (20 digits)")
         }
         return (sender, try uuid(context, "id"))
     }
 
-    /// Runs `body`, turning ``CaseServiceError`` into its HTTP error.
+    /// Runs `body`, turning a case service's refusal into its HTTP error and
+    /// an unavailable store into `503`.
     static func mapping(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let error as CaseServiceError {
-            let status: HTTPResponse.Status =
-                switch error.kind {
-                case .badRequest: .badRequest
-                case .forbidden: .forbidden
-                case .notFound: .notFound
-                case .conflict: .conflict
-                case .unavailable: .serviceUnavailable
-                }
-            throw HubHTTPError(
-                status,
-                error.code,
-                error.message,
-                retryAfterSeconds: error.kind == .unavailable ? 30 : nil
-            )
-        } catch let error as StoreError where error.isUnavailable {
-            throw HubHTTPError.storageUnavailable
+        } catch let error as HubNodeError {
+            if case .caseService(let status) = error.detail {
+                throw HubHTTPError(
+                    status,
+                    error.code.rawValue,
+                    error.message,
+                    retryAfterSeconds: status == .serviceUnavailable ? 30 : nil
+                )
+            }
+            if error.isStorageUnavailable { throw HubHTTPError.storageUnavailable }
+            throw error
         }
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import HubProtocol
 
 /// The JSON bodies of the case workers' endpoints (docs/openapi.yaml),
@@ -35,25 +36,25 @@ enum CaseworkerRequests {
     /// `age_band` for children. A BSN that fails §8 is `invalid_bsn`.
     static func members(_ body: JSONValue) throws -> [CaseStore.Member] {
         guard let persons = body["persons"] else { return [] }
-        guard let items = persons.arrayValue else { throw CaseServiceError.invalid("persons must be an array") }
+        guard let items = persons.arrayValue else { throw HubNodeError.invalidCaseRequest("persons must be an array") }
         var members: [CaseStore.Member] = []
         for (i, item) in items.enumerated() {
             guard var fields = item.objectValue else {
-                throw CaseServiceError.invalid("persons[\(i)] is not an object")
+                throw HubNodeError.invalidCaseRequest("persons[\(i)] is not an object")
             }
             var band: ReferralOffer.AgeBand? = nil
             if let value = fields.removeValue(forKey: "age_band"), !value.isNull {
                 guard let text = value.stringValue, let parsed = ReferralOffer.AgeBand(rawValue: text) else {
-                    throw CaseServiceError(
+                    throw HubNodeError.refusal(
                         .badRequest,
-                        "invalid_age_band",
+                        .invalidAgeBand,
                         "persons[\(i)].age_band is not 0-3, 4-11 or 12-17"
                     )
                 }
                 band = parsed
             }
             guard let digits = fields["bsn"]?.stringValue else {
-                throw CaseServiceError(.badRequest, "invalid_bsn", "persons[\(i)].bsn is missing or not a string")
+                throw HubNodeError.refusal(.badRequest, .invalidBSN, "persons[\(i)].bsn is missing or not a string")
             }
             do {
                 let bsn = try BSN(digits)
@@ -61,7 +62,7 @@ enum CaseworkerRequests {
                     throw HubProtocolError(.invalidBSN, "a BSN is given as exactly 9 digits")
                 }
             } catch let error as HubProtocolError {
-                throw CaseServiceError(.badRequest, "invalid_bsn", "persons[\(i)].bsn: \(error.message)")
+                throw HubNodeError.refusal(.badRequest, .invalidBSN, "persons[\(i)].bsn: \(error.message)")
             }
             var decoder = JSONValueDecoder()
             decoder.rootName = "persons[\(i)]"
@@ -122,7 +123,7 @@ enum CaseworkerRequests {
         enum CodingKeys: String, CodingKey, CaseIterable { case unused }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            guard c.allKeys.isEmpty else { throw CaseServiceError.invalid("the body must be empty or {}") }
+            guard c.allKeys.isEmpty else { throw HubNodeError.invalidCaseRequest("the body must be empty or {}") }
         }
     }
 
@@ -132,7 +133,7 @@ enum CaseworkerRequests {
         do {
             return try JSONParser.parse(bytes)
         } catch let error as HubProtocolError {
-            throw CaseServiceError.invalid("the body is not I-JSON: \(error.message)")
+            throw HubNodeError.invalidCaseRequest("the body is not I-JSON: \(error.message)")
         }
     }
 
@@ -145,7 +146,7 @@ enum CaseworkerRequests {
         do {
             return try decoder.decode(T.self, from: value)
         } catch let error as HubProtocolError {
-            throw CaseServiceError.invalid(error.message)
+            throw HubNodeError.invalidCaseRequest(error.message)
         }
     }
 }

@@ -93,7 +93,7 @@ public enum ReferralDeliveryHooks {
     private static func lifetime(of message: OutboxRow) throws -> Int64 {
         let parts = message.jws.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bytes = Base64URL.decode(parts[1]) else {
-            throw StoreError(.corrupt, "outbox row \(message.id ?? 0) does not hold a compact JWS")
+            throw HubNodeError(.corrupt, "outbox row \(message.id ?? 0) does not hold a compact JWS", detail: .store())
         }
         let payload = try JSONValueDecoder().decode(MessagePayload.self, from: JSONParser.parse(bytes))
         return payload.exp - payload.iat

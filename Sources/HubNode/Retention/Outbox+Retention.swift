@@ -7,7 +7,7 @@ extension Outbox {
     /// times, state and receipt stay. A queued row is never erased: it is
     /// still to be sent.
     ///
-    /// - Throws: ``StoreError`` `.conflict` when the row is queued, already
+    /// - Throws: ``HubNodeError`` `.conflict` when the row is queued, already
     ///   erased or gone.
     public static func eraseMessage(id: Int64, at now: Int64, in db: Database) throws {
         try db.execute(
@@ -18,7 +18,7 @@ extension Outbox {
             arguments: [now, id]
         )
         if db.changesCount == 0 {
-            throw StoreError(.conflict, "outbox: row \(id) is queued, already erased or gone")
+            throw HubNodeError(.conflict, "outbox: row \(id) is queued, already erased or gone", detail: .store())
         }
     }
 

@@ -27,7 +27,7 @@ public struct RetentionAPI: Sendable {
             let actor = context.connection?.caller.auditName ?? "unknown"
             do {
                 return jsonResponse(try await retention.purge(by: actor).json(dryRun: false))
-            } catch let error as StoreError where error.code == .unavailable {
+            } catch let error as HubNodeError where error.isStorageUnavailable {
                 throw HubHTTPError.storageUnavailable
             }
         }

@@ -112,7 +112,7 @@ public enum RetentionPlanner {
     /// Carries out `plan` in the caller's transaction, which must be the one
     /// that computed it.
     ///
-    /// - Throws: ``StoreError`` when a listed row is gone or already changed
+    /// - Throws: ``HubNodeError`` when a listed row is gone or already changed
     ///   (the plan is stale); the caller's transaction then rolls back.
     public static func apply(_ plan: RetentionPlan, in db: Database) throws {
         for caseID in plan.cases {
@@ -128,7 +128,9 @@ public enum RetentionPlanner {
                 sql: "UPDATE cases SET purged_at = ? WHERE id = ? AND purged_at IS NULL",
                 arguments: [plan.now, caseID]
             )
-            guard db.changesCount == 1 else { throw StoreError(.conflict, "retention: case \(caseID) changed") }
+            guard db.changesCount == 1 else {
+                throw HubNodeError(.conflict, "retention: case \(caseID) changed", detail: .store())
+            }
         }
         for hash in plan.inboxSealed + plan.inboxExpired {
             try Inbox.eraseMessage(hash: hash, at: plan.now, in: db)

@@ -26,11 +26,11 @@ public enum Alerts {
 
     /// Acknowledges an alert.
     ///
-    /// - Throws: ``StoreError`` `.notFound` when there is no such alert.
+    /// - Throws: ``HubNodeError`` `.notFound` when there is no such alert.
     public static func acknowledge(id: Int64, in db: Database) throws {
         try db.execute(sql: "UPDATE alerts SET acknowledged = 1 WHERE id = ?", arguments: [id])
         if db.changesCount == 0 {
-            throw StoreError(.notFound, "alerts: no alert \(id)")
+            throw HubNodeError(.notFound, "alerts: no alert \(id)", detail: .store())
         }
     }
 }

@@ -27,21 +27,21 @@ public struct AuditCheckpoint: Sendable, Hashable {
 
     /// Reads a verified checkpoint payload.
     ///
-    /// - Throws: ``StoreError`` `.invalid` unless the payload has exactly the
+    /// - Throws: ``HubNodeError`` `.invalid` unless the payload has exactly the
     ///   members `i` (a non-negative integer), `h_i` (64 lowercase hex digits)
     ///   and `iat` (an integer).
     public init(payload: JSONValue) throws {
         guard let members = payload.objectValue, Set(members.keys) == ["i", "h_i", "iat"] else {
-            throw StoreError(.invalid, "audit checkpoint: payload must have exactly i, h_i and iat")
+            throw HubNodeError(.invalid, "audit checkpoint: payload must have exactly i, h_i and iat", detail: .store())
         }
         guard let index = members["i"]?.intValue, index >= 0 else {
-            throw StoreError(.invalid, "audit checkpoint: i must be a non-negative integer")
+            throw HubNodeError(.invalid, "audit checkpoint: i must be a non-negative integer", detail: .store())
         }
         guard let hash = members["h_i"]?.stringValue, Self.isLowercaseHexDigest(hash) else {
-            throw StoreError(.invalid, "audit checkpoint: h_i must be 64 lowercase hex digits")
+            throw HubNodeError(.invalid, "audit checkpoint: h_i must be 64 lowercase hex digits", detail: .store())
         }
         guard members["iat"]?.intValue != nil else {
-            throw StoreError(.invalid, "audit checkpoint: iat must be an integer")
+            throw HubNodeError(.invalid, "audit checkpoint: iat must be an integer", detail: .store())
         }
         self.init(index: index, hashHex: hash)
     }

@@ -24,12 +24,12 @@ public struct AuditCheckpointFile: Sendable {
     /// A line left without its newline by a crash is closed first, so the new
     /// line never joins it.
     ///
-    /// - Throws: ``StoreError`` `.invalid` when `line` holds anything but
+    /// - Throws: ``HubNodeError`` `.invalid` when `line` holds anything but
     ///   base64url characters and dots, `.unavailable` when the file cannot be
     ///   written durably (no space, read-only, I/O error).
     public func append(_ line: String) throws {
         guard !line.isEmpty, line.utf8.allSatisfy(Self.isJWSCharacter) else {
-            throw StoreError(.invalid, "audit checkpoint file: a line must be a compact JWS")
+            throw HubNodeError(.invalid, "audit checkpoint file: a line must be a compact JWS", detail: .store())
         }
         let created = access(path, F_OK) != 0
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
@@ -110,13 +110,13 @@ public struct AuditCheckpointFile: Sendable {
         guard fsync(fd) == 0 else { throw failure("fsync directory", errno) }
     }
 
-    private static func failure(_ operation: String, _ code: Int32) -> StoreError {
+    private static func failure(_ operation: String, _ code: Int32) -> HubNodeError {
         let reason = String(cString: strerror(code))
         switch code {
         case ENOSPC, EDQUOT, EROFS, EIO, EACCES, EPERM, ENOENT, EMFILE, ENFILE:
-            return StoreError(.unavailable, "audit checkpoint file: \(operation) failed: \(reason)")
+            return HubNodeError(.unavailable, "audit checkpoint file: \(operation) failed: \(reason)", detail: .store())
         default:
-            return StoreError(.internal, "audit checkpoint file: \(operation) failed: \(reason)")
+            return HubNodeError(.internal, "audit checkpoint file: \(operation) failed: \(reason)", detail: .store())
         }
     }
 }

@@ -39,7 +39,7 @@ public enum AuditLog {
     ///   - action: what was done, e.g. `message.received`.
     ///   - at: when (Unix seconds).
     /// - Returns: the new entry's index and the lowercase hex of its h_i.
-    /// - Throws: ``StoreError`` `.invalid` when `entry` is not I-JSON,
+    /// - Throws: ``HubNodeError`` `.invalid` when `entry` is not I-JSON,
     ///   `.corrupt` when the previous entry's hash is unreadable, or what
     ///   SQLite reports.
     @discardableResult
@@ -57,7 +57,11 @@ public enum AuditLog {
             let i: Int64 = last["i"]
             let h: String = last["h"]
             guard let digest = Hex.decode(h), digest.count == 32 else {
-                throw StoreError(.corrupt, "audit_log: the hash of entry \(i) is not 32 bytes of hex")
+                throw HubNodeError(
+                    .corrupt,
+                    "audit_log: the hash of entry \(i) is not 32 bytes of hex",
+                    detail: .store()
+                )
             }
             previous = digest
             index = i + 1
@@ -66,11 +70,16 @@ public enum AuditLog {
         do {
             try object.validate()
         } catch {
-            throw StoreError(.invalid, "audit_log: the entry is not I-JSON (\(error))")
+            throw HubNodeError(
+                .invalid,
+                "audit_log: the entry is not I-JSON (\(error))",
+                detail: .store(),
+                cause: error
+            )
         }
         let bytes = JCS.serialize(object)
         let hashHex = Hex.encode(SHA256.hash(previous + bytes))
-        try StoreError.catching {
+        try HubNodeError.catchingDatabaseError {
             try AuditEntryRow(
                 i: index,
                 at: at,

@@ -29,7 +29,7 @@ public enum Inbox {
     /// Records a message's final outcome and receipt.
     ///
     /// - Returns: the row with its id.
-    /// - Throws: ``StoreError`` `.conflict` when the hash is already recorded
+    /// - Throws: ``HubNodeError`` `.conflict` when the hash is already recorded
     ///   or `(iss, jti)` is already reserved (the statement is undone; the
     ///   caller's transaction goes on), `.invalid` when the row breaks a
     ///   schema rule (for example `accepted` without a reserved jti).
@@ -39,7 +39,7 @@ public enum Inbox {
         do {
             try row.insert(db)
         } catch let error as DatabaseError {
-            var mapped = StoreError(error)
+            var mapped = HubNodeError(error)
             if mapped.code == .conflict {
                 let which =
                     (error.message ?? "").contains("reserved_jti")
@@ -55,7 +55,7 @@ public enum Inbox {
     /// whose case is closed and past retention, PROTOCOL §13); its hash,
     /// metadata and receipt stay, so repeats still get their receipt.
     ///
-    /// - Throws: ``StoreError`` `.notFound` when no row has that hash.
+    /// - Throws: ``HubNodeError`` `.notFound` when no row has that hash.
     public static func eraseMessage(hash: String, at now: Int64, in db: Database) throws {
         try db.execute(
             sql: """
@@ -65,7 +65,7 @@ public enum Inbox {
             arguments: [now, hash]
         )
         if db.changesCount == 0 {
-            throw StoreError(.notFound, "inbox: no message with that hash")
+            throw HubNodeError(.notFound, "inbox: no message with that hash", detail: .store())
         }
     }
 

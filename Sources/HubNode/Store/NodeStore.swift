@@ -18,7 +18,8 @@ public import GRDB
 /// ```
 ///
 /// Every error leaving `read` or `write` that came from SQLite is a
-/// ``StoreError``; errors the closure throws itself pass through unchanged.
+/// ``HubNodeError`` of the store (``HubNodeError/Detail/store(sqliteCode:)``);
+/// errors the closure throws itself pass through unchanged.
 /// If the closure throws, the transaction is rolled back and nothing of it
 /// remains.
 public final class NodeStore: Sendable {
@@ -34,7 +35,7 @@ public final class NodeStore: Sendable {
     /// WAL mode, `synchronous`, the busy timeout and the journal size limit,
     /// turns foreign keys on and runs pending migrations.
     ///
-    /// - Throws: ``StoreError``: `.unavailable` when the file cannot be opened
+    /// - Throws: ``HubNodeError``: `.unavailable` when the file cannot be opened
     ///   or written, `.corrupt` when it is not a database, `.invalid` when its
     ///   schema is newer than this node knows.
     public init(configuration: StoreConfiguration) throws {
@@ -59,7 +60,7 @@ public final class NodeStore: Sendable {
             try Self.migrate(pool)
             self.pool = pool
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -67,9 +68,10 @@ public final class NodeStore: Sendable {
         let migrator = StoreMigrations.migrator
         let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {
-            throw StoreError(
+            throw HubNodeError(
                 .invalid,
-                "the database has migrations this node does not know; it was written by a newer version"
+                "the database has migrations this node does not know; it was written by a newer version",
+                detail: .store()
             )
         }
         try migrator.migrate(pool)
@@ -90,7 +92,7 @@ public final class NodeStore: Sendable {
         do {
             return try pool.write(updates)
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -102,7 +104,7 @@ public final class NodeStore: Sendable {
         do {
             return try await pool.write(updates)
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -111,7 +113,7 @@ public final class NodeStore: Sendable {
         do {
             return try pool.read(value)
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -120,7 +122,7 @@ public final class NodeStore: Sendable {
         do {
             return try await pool.read(value)
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -130,7 +132,7 @@ public final class NodeStore: Sendable {
         do {
             try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 
@@ -139,7 +141,7 @@ public final class NodeStore: Sendable {
         do {
             try pool.close()
         } catch {
-            throw StoreError.mapping(error)
+            throw HubNodeError.mappingDatabaseError(error)
         }
     }
 }

@@ -18,7 +18,7 @@ public enum Outbox {
     /// once (and only if) that transaction commits.
     ///
     /// - Returns: the row with its id.
-    /// - Throws: ``StoreError`` `.conflict` when the jti or hash is already
+    /// - Throws: ``HubNodeError`` `.conflict` when the jti or hash is already
     ///   queued, `.invalid` when the row is not a queued row.
     @discardableResult
     public static func enqueue(
@@ -27,10 +27,10 @@ public enum Outbox {
         in db: Database
     ) throws -> OutboxRow {
         guard row.state == .queued, row.id == nil else {
-            throw StoreError(.invalid, "outbox: only new queued rows can be enqueued")
+            throw HubNodeError(.invalid, "outbox: only new queued rows can be enqueued", detail: .store())
         }
         var row = row
-        try StoreError.catching { try row.insert(db) }
+        try HubNodeError.catchingDatabaseError { try row.insert(db) }
         db.afterNextTransaction(onCommit: { _ in signal.notify() })
         return row
     }
@@ -83,7 +83,7 @@ public enum Outbox {
 
     /// Records that the peer accepted the message; `receiptJWS` is the proof.
     ///
-    /// - Throws: ``StoreError`` `.notFound` when the row does not exist.
+    /// - Throws: ``HubNodeError`` `.notFound` when the row does not exist.
     public static func markDelivered(id: Int64, receiptJWS: String, at now: Int64, in db: Database) throws {
         try db.execute(
             sql: """
@@ -99,7 +99,7 @@ public enum Outbox {
     /// Records a failed attempt of a queued row: one more attempt, not sent
     /// again before `nextAttemptAt`, and why it failed (no personal data).
     ///
-    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when the row is
+    /// - Throws: ``HubNodeError`` `.notFound`, or `.conflict` when the row is
     ///   not queued.
     public static func markRetry(id: Int64, nextAttemptAt: Int64, error: String, in db: Database) throws {
         try db.execute(
@@ -115,7 +115,7 @@ public enum Outbox {
     /// Parks a queued row: out of the queue, not blocking the rows behind it,
     /// visible to operators. `receiptJWS` is the final rejection, if any.
     ///
-    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when the row is
+    /// - Throws: ``HubNodeError`` `.notFound`, or `.conflict` when the row is
     ///   not queued.
     public static func park(id: Int64, reason: String, receiptJWS: String? = nil, in db: Database) throws {
         try db.execute(
@@ -186,7 +186,7 @@ public enum Outbox {
     /// Replaces a queued row's bytes in place (it keeps its place in the
     /// queue and its age) and makes it due at once. Triggers `signal` on commit.
     ///
-    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when the row is
+    /// - Throws: ``HubNodeError`` `.notFound`, or `.conflict` when the row is
     ///   not queued (or the new jti or hash is already used).
     public static func replace(
         id: Int64,
@@ -195,7 +195,7 @@ public enum Outbox {
         notifying signal: OutboxSignal,
         in db: Database
     ) throws {
-        try StoreError.catching {
+        try HubNodeError.catchingDatabaseError {
             try db.execute(
                 sql: """
                     UPDATE outbox SET jti = ?, hash = ?, jws = ?, body_json = ?, attempts = 0,
@@ -216,7 +216,7 @@ public enum Outbox {
     /// due at once, with its attempts, receipt and parking age reset, and
     /// with new bytes when `resigned` is given. Triggers `signal` on commit.
     ///
-    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when the row is
+    /// - Throws: ``HubNodeError`` `.notFound`, or `.conflict` when the row is
     ///   not parked (or the new jti or hash is already used).
     public static func retry(
         id: Int64,
@@ -225,7 +225,7 @@ public enum Outbox {
         notifying signal: OutboxSignal,
         in db: Database
     ) throws {
-        try StoreError.catching {
+        try HubNodeError.catchingDatabaseError {
             try db.execute(
                 sql: """
                     UPDATE outbox SET state = 'queued', parked_reason = NULL, attempts = 0,
@@ -243,7 +243,7 @@ public enum Outbox {
     /// An operator's drop of a queued or parked row: deleted. A delivered row
     /// is the proof of delivery and cannot be dropped.
     ///
-    /// - Throws: ``StoreError`` `.notFound`, or `.conflict` when delivered.
+    /// - Throws: ``HubNodeError`` `.notFound`, or `.conflict` when delivered.
     public static func drop(id: Int64, in db: Database) throws {
         try db.execute(sql: "DELETE FROM outbox WHERE id = ? AND state != 'delivered'", arguments: [id])
         try requireChange(id: id, in: db)
@@ -326,8 +326,12 @@ public enum Outbox {
     private static func requireChange(id: Int64, in db: Database) throws {
         guard db.changesCount == 0 else { return }
         if let state = try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]) {
-            throw StoreError(.conflict, "outbox: row \(id) is \(state); the operation does not apply")
+            throw HubNodeError(
+                .conflict,
+                "outbox: row \(id) is \(state); the operation does not apply",
+                detail: .store()
+            )
         }
-        throw StoreError(.notFound, "outbox: no row \(id)")
+        throw HubNodeError(.notFound, "outbox: no row \(id)", detail: .store())
     }
 }

@@ -42,7 +42,7 @@ public struct StoreConfiguration: Sendable {
     public var synchronous: Synchronous
 
     /// How long a connection waits for a lock held by another connection
-    /// before the access fails as ``StoreError/Code/unavailable``.
+    /// before the access fails as ``HubNodeError/Code/unavailable``.
     ///
     /// The default is 5 seconds.
     public var busyTimeout: Duration
@@ -77,13 +77,13 @@ public struct StoreConfiguration: Sendable {
     /// Checks the fields, naming the first one that is out of range.
     public func validate() throws {
         if path.isEmpty {
-            throw StoreError(.invalid, "store.path: must not be empty")
+            throw HubNodeError(.invalid, "store.path: must not be empty", detail: .store())
         }
         if busyTimeout < .zero {
-            throw StoreError(.invalid, "store.busy_timeout: must not be negative")
+            throw HubNodeError(.invalid, "store.busy_timeout: must not be negative", detail: .store())
         }
         if maximumReaderCount < 1 {
-            throw StoreError(.invalid, "store.maximum_reader_count: must be at least 1")
+            throw HubNodeError(.invalid, "store.maximum_reader_count: must be at least 1", detail: .store())
         }
     }
 

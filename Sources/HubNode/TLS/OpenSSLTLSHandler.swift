@@ -10,8 +10,9 @@ public import NIOCore
 /// inbound user event before any application data; writes made earlier are
 /// buffered (at most `maximumBufferedBytes`) and sent after it.
 ///
-/// Failures reach the pipeline's `errorCaught` as `TLSError` and close the
-/// channel, after flushing any alert OpenSSL produced so the peer learns why.
+/// Failures reach the pipeline's `errorCaught` as a ``HubNodeError`` of the
+/// TLS layer and close the channel, after flushing any alert OpenSSL produced
+/// so the peer learns why.
 /// In TLS 1.3 a client finishes its handshake before the server has checked
 /// the client certificate: a refused client sees `TLSHandshakeCompleted` and
 /// then an `.alertReceived` error (for example "certificate required").
@@ -58,9 +59,9 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler {
     public private(set) var negotiatedProtocol: String?
 
     /// A handler for an accepted connection; `context` must have the server role.
-    public convenience init(server context: TLSContext) throws(TLSError) {
+    public convenience init(server context: TLSContext) throws(HubNodeError) {
         guard context.role == .server else {
-            throw TLSError(.configuration, "a server handler needs a server TLSContext")
+            throw HubNodeError(.tlsConfiguration, "a server handler needs a server TLSContext", detail: .tls())
         }
         try self.init(context: context, serverHostname: nil, expectedOIN: nil)
     }
@@ -70,14 +71,18 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler {
     /// DNS name is also sent as SNI). With `expectedOIN`, a server certificate
     /// carrying another OIN fails with `.unexpectedOIN`. `context` must have
     /// the client role.
-    public convenience init(client context: TLSContext, serverHostname: String, expectedOIN: String?) throws(TLSError) {
+    public convenience init(
+        client context: TLSContext,
+        serverHostname: String,
+        expectedOIN: String?
+    ) throws(HubNodeError) {
         guard context.role == .client else {
-            throw TLSError(.configuration, "a client handler needs a client TLSContext")
+            throw HubNodeError(.tlsConfiguration, "a client handler needs a client TLSContext", detail: .tls())
         }
         try self.init(context: context, serverHostname: serverHostname, expectedOIN: expectedOIN)
     }
 
-    private init(context: TLSContext, serverHostname: String?, expectedOIN: String?) throws(TLSError) {
+    private init(context: TLSContext, serverHostname: String?, expectedOIN: String?) throws(HubNodeError) {
         self.connection = try TLSConnection(context: context, serverHostname: serverHostname)
         self.expectedOIN = expectedOIN
         let timeout = context.configuration.handshakeTimeout
@@ -177,12 +182,13 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler {
 
     private func completeHandshake(context: ChannelHandlerContext) {
         let peer: TLSPeer
-        do throws(TLSError) {
+        do throws(HubNodeError) {
             peer = try connection.verifiedPeer()
             if let expectedOIN, peer.oin != expectedOIN {
-                throw TLSError(
+                throw HubNodeError(
                     .unexpectedOIN,
-                    "the server certificate carries OIN \(peer.oin ?? "(none)") where \(expectedOIN) was expected"
+                    "the server certificate carries OIN \(peer.oin ?? "(none)") where \(expectedOIN) was expected",
+                    detail: .tls()
                 )
             }
         } catch {

@@ -16,7 +16,7 @@ final class TLSConnection {
         /// The handshake is complete and the peer chain verified.
         case complete
         /// The handshake failed; the write BIO may hold an alert to send.
-        case failed(TLSError)
+        case failed(HubNodeError)
     }
 
     /// The outcome of one read of plaintext.
@@ -28,7 +28,7 @@ final class TLSConnection {
         /// The peer sent close_notify.
         case closeNotify
         /// The connection failed; the write BIO may hold an alert to send.
-        case failed(TLSError)
+        case failed(HubNodeError)
     }
 
     let context: TLSContext
@@ -41,12 +41,12 @@ final class TLSConnection {
     /// Makes a server connection, or a client connection dialling `serverHostname`
     /// (a DNS name, checked against SAN DNS names and sent as SNI, or an IP literal,
     /// checked against SAN IP addresses).
-    init(context: TLSContext, serverHostname: String?) throws(TLSError) {
+    init(context: TLSContext, serverHostname: String?) throws(HubNodeError) {
         let ssl = try TLSOpenSSL.make("SSL_new") { SSL_new(context.pointer) }
         var built = false
         defer { if !built { SSL_free(ssl) } }
         guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
-            throw TLSOpenSSL.error(.configuration, "BIO_new failed")
+            throw TLSOpenSSL.error(.tlsConfiguration, "BIO_new failed")
         }
         // Without this an empty read BIO reports EOF; -1 makes it "retry", so SSL says WANT_READ.
         _ = hub_BIO_set_mem_eof_return(readBIO, -1)
@@ -56,7 +56,11 @@ final class TLSConnection {
             SSL_set_accept_state(ssl)
         case .client:
             guard let serverHostname, !serverHostname.isEmpty, !serverHostname.utf8.contains(0) else {
-                throw TLSError(.configuration, "a client connection needs the host name or IP address it dials")
+                throw HubNodeError(
+                    .tlsConfiguration,
+                    "a client connection needs the host name or IP address it dials",
+                    detail: .tls()
+                )
             }
             SSL_set_connect_state(ssl)
             try Self.setExpectedHost(ssl, serverHostname)
@@ -74,10 +78,10 @@ final class TLSConnection {
 
     /// IP literals are checked against SAN IP addresses and not sent as SNI
     /// (RFC 6066 §3); names are checked against SAN DNS names and sent as SNI.
-    private static func setExpectedHost(_ ssl: OpaquePointer, _ host: String) throws(TLSError) {
+    private static func setExpectedHost(_ ssl: OpaquePointer, _ host: String) throws(HubNodeError) {
         ERR_clear_error()
         guard let parameters = SSL_get0_param(ssl) else {
-            throw TLSOpenSSL.error(.configuration, "SSL_get0_param failed")
+            throw TLSOpenSSL.error(.tlsConfiguration, "SSL_get0_param failed")
         }
         if X509_VERIFY_PARAM_set1_ip_asc(parameters, host) == 1 { return }
         ERR_clear_error()
@@ -148,7 +152,7 @@ final class TLSConnection {
     }
 
     /// Encrypts all of `bytes` into the write BIO.
-    func write(_ bytes: ByteBuffer) -> TLSError? {
+    func write(_ bytes: ByteBuffer) -> HubNodeError? {
         bytes.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -184,7 +188,7 @@ final class TLSConnection {
     }
 
     /// The verified peer, read from OpenSSL's verified chain.
-    func verifiedPeer() throws(TLSError) -> TLSPeer {
+    func verifiedPeer() throws(HubNodeError) -> TLSPeer {
         ERR_clear_error()
         guard SSL_get_verify_result(ssl) == X509_V_OK, let chain = SSL_get0_verified_chain(ssl) else {
             throw TLSOpenSSL.error(.peerCertificateRejected, "the peer presented no verified certificate")
@@ -193,7 +197,7 @@ final class TLSConnection {
     }
 
     /// Classifies a failed handshake step.
-    private func handshakeError(_ reason: Int32) -> TLSError {
+    private func handshakeError(_ reason: Int32) -> HubNodeError {
         let queue = TLSOpenSSL.drainQueue()
         let texts = queue.map(\.text)
         let verifyResult = SSL_get_verify_result(ssl)
@@ -201,45 +205,50 @@ final class TLSConnection {
             let text = String(cString: X509_verify_cert_error_string(verifyResult))
             let isHostMismatch =
                 verifyResult == X509_V_ERR_HOSTNAME_MISMATCH || verifyResult == X509_V_ERR_IP_ADDRESS_MISMATCH
-            return TLSError(
+            return HubNodeError(
                 isHostMismatch ? .hostnameMismatch : .peerCertificateRejected,
                 "peer certificate does not verify: \(text)",
-                openSSLErrors: texts,
-                certificateFailure: PeerCertificateFailure(verifyResult: verifyResult)
+                detail: .tls(
+                    openSSLErrors: texts,
+                    certificateFailure: PeerCertificateFailure(verifyResult: verifyResult)
+                )
             )
         }
         if queue.contains(where: { $0.reason == hub_SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE() }) {
-            return TLSError(
+            return HubNodeError(
                 .peerCertificateRejected,
                 "the client sent no certificate",
-                openSSLErrors: texts,
-                certificateFailure: .missing
+                detail: .tls(openSSLErrors: texts, certificateFailure: .missing)
             )
         }
         if let alert = Self.receivedAlert(queue) {
-            return TLSError(
+            return HubNodeError(
                 .alertReceived,
                 "the peer sent the alert '\(alert)' during the handshake",
-                openSSLErrors: texts
+                detail: .tls(openSSLErrors: texts)
             )
         }
         if queue.isEmpty && (reason == SSL_ERROR_SYSCALL || reason == SSL_ERROR_ZERO_RETURN) {
-            return TLSError(.handshakeFailed, "the peer closed the connection during the handshake")
+            return HubNodeError(.handshakeFailed, "the peer closed the connection during the handshake", detail: .tls())
         }
-        return TLSError(.handshakeFailed, "TLS handshake failed", openSSLErrors: texts)
+        return HubNodeError(.handshakeFailed, "TLS handshake failed", detail: .tls(openSSLErrors: texts))
     }
 
     /// Classifies a failed read or write after the handshake.
-    private func recordError(_ reason: Int32) -> TLSError {
+    private func recordError(_ reason: Int32) -> HubNodeError {
         let queue = TLSOpenSSL.drainQueue()
         let texts = queue.map(\.text)
         if let alert = Self.receivedAlert(queue) {
-            return TLSError(.alertReceived, "the peer sent the alert '\(alert)'", openSSLErrors: texts)
+            return HubNodeError(
+                .alertReceived,
+                "the peer sent the alert '\(alert)'",
+                detail: .tls(openSSLErrors: texts)
+            )
         }
         if queue.isEmpty && reason == SSL_ERROR_SYSCALL {
-            return TLSError(.closedWithoutCloseNotify, "the peer's data ended without close_notify")
+            return HubNodeError(.closedWithoutCloseNotify, "the peer's data ended without close_notify", detail: .tls())
         }
-        return TLSError(.protocolViolation, "TLS record layer error", openSSLErrors: texts)
+        return HubNodeError(.protocolViolation, "TLS record layer error", detail: .tls(openSSLErrors: texts))
     }
 
     /// The description of an alert the peer sent, if the queue reports one.

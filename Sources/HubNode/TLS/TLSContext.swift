@@ -41,9 +41,10 @@ public final class TLSContext: @unchecked Sendable {
     /// The owned `SSL_CTX`.
     let pointer: OpaquePointer
 
-    /// Builds a context for `role`; throws `TLSError` with code `.configuration`
-    /// naming the configuration key at fault.
-    public init(role: Role, configuration: TLSConfiguration) throws(TLSError) {
+    /// Builds a context for `role`; throws a ``HubNodeError`` with code
+    /// ``HubNodeError/Code/tlsConfiguration`` naming the configuration key at
+    /// fault.
+    public init(role: Role, configuration: TLSConfiguration) throws(HubNodeError) {
         let ctx = try TLSOpenSSL.make("SSL_CTX_new") { SSL_CTX_new(TLS_method()) }
         var built = false
         defer { if !built { SSL_CTX_free(ctx) } }
@@ -60,14 +61,15 @@ public final class TLSContext: @unchecked Sendable {
         let federationPrints = Set(federation.map { SHA256.hash(TLSOpenSSL.der(of: $0)) })
         let localPrints = Set(local.map { SHA256.hash(TLSOpenSSL.der(of: $0)) })
         guard federationPrints.isDisjoint(with: localPrints) else {
-            throw TLSError(
-                .configuration,
-                "local_roots: a root is also in federation_roots; a bundle must say who a peer is"
+            throw HubNodeError(
+                .tlsConfiguration,
+                "local_roots: a root is also in federation_roots; a bundle must say who a peer is",
+                detail: .tls()
             )
         }
 
         guard let store = SSL_CTX_get_cert_store(ctx) else {
-            throw TLSOpenSSL.error(.configuration, "SSL_CTX_get_cert_store failed")
+            throw TLSOpenSSL.error(.tlsConfiguration, "SSL_CTX_get_cert_store failed")
         }
         for root in federation + local {
             try TLSOpenSSL.check("X509_STORE_add_cert") { X509_STORE_add_cert(store, root) }
@@ -106,8 +108,10 @@ public final class TLSContext: @unchecked Sendable {
     ///
     /// Used after a reload to decide which open connections to close. Host
     /// names and OINs are not re-checked: they do not change with a reload.
-    public func verify(peerChain: [[UInt8]]) throws(TLSError) -> TLSTrustBundle {
-        guard !peerChain.isEmpty else { throw TLSError(.peerCertificateRejected, "empty peer chain") }
+    public func verify(peerChain: [[UInt8]]) throws(HubNodeError) -> TLSTrustBundle {
+        guard !peerChain.isEmpty else {
+            throw HubNodeError(.peerCertificateRejected, "empty peer chain", detail: .tls())
+        }
         var certificates: [OpaquePointer] = []
         defer { for item in certificates { X509_free(item) } }
         for der in peerChain {
@@ -174,7 +178,7 @@ extension TLSContext {
 
     /// TLS 1.3 only, no compression, renegotiation, tickets, session cache or
     /// early data; ALPN http/1.1; the peer-verification mode of the role.
-    private static func applyPolicy(_ ctx: OpaquePointer, role: Role) throws(TLSError) {
+    private static func applyPolicy(_ ctx: OpaquePointer, role: Role) throws(HubNodeError) {
         let version = Int32(hub_TLS1_3_VERSION())
         try TLSOpenSSL.check("SSL_CTX_set_min_proto_version") { Int32(hub_SSL_CTX_set_min_proto_version(ctx, version)) }
         try TLSOpenSSL.check("SSL_CTX_set_max_proto_version") { Int32(hub_SSL_CTX_set_max_proto_version(ctx, version)) }
@@ -203,7 +207,8 @@ extension TLSContext {
     }
 
     /// Loads the node's certificate chain and private key and checks they match.
-    private static func useOwnCertificate(_ ctx: OpaquePointer, _ configuration: TLSConfiguration) throws(TLSError) {
+    private static func useOwnCertificate(_ ctx: OpaquePointer, _ configuration: TLSConfiguration) throws(HubNodeError)
+    {
         let chain = try TLSOpenSSL.readCertificates(configuration.certificateChain, key: "certificate_chain")
         defer { for item in chain { X509_free(item) } }
         try TLSOpenSSL.check("certificate_chain: SSL_CTX_use_certificate") { SSL_CTX_use_certificate(ctx, chain[0]) }
@@ -213,7 +218,7 @@ extension TLSContext {
                 Int32(hub_SSL_CTX_add1_chain_cert(ctx, intermediate))
             }
         }
-        let key = try TLSOpenSSL.withBIO(configuration.privateKey, key: "private_key") { bio throws(TLSError) in
+        let key = try TLSOpenSSL.withBIO(configuration.privateKey, key: "private_key") { bio throws(HubNodeError) in
             try TLSOpenSSL.make("private_key: PEM_read_bio_PrivateKey") { PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
         }
         defer { EVP_PKEY_free(key) }
@@ -224,15 +229,17 @@ extension TLSContext {
     }
 
     /// Loads a bundle of roots, each of which must be self-signed (no partial chains).
-    private static func loadRoots(_ source: TLSConfiguration.PEMSource, key: String) throws(TLSError) -> [OpaquePointer]
-    {
+    private static func loadRoots(
+        _ source: TLSConfiguration.PEMSource,
+        key: String
+    ) throws(HubNodeError) -> [OpaquePointer] {
         let roots = try TLSOpenSSL.readCertificates(source, key: key)
         for root in roots {
             ERR_clear_error()
             guard X509_self_signed(root, 1) == 1 else {
                 for item in roots { X509_free(item) }
                 let name = TLSPeer.subjectAttributes(root, nid: NID_commonName).first ?? "?"
-                throw TLSOpenSSL.error(.configuration, "\(key): '\(name)' is not a self-signed root")
+                throw TLSOpenSSL.error(.tlsConfiguration, "\(key): '\(name)' is not a self-signed root")
             }
         }
         return roots
@@ -243,7 +250,7 @@ extension TLSContext {
         _ sources: [TLSConfiguration.PEMSource],
         to store: OpaquePointer,
         roots: [OpaquePointer]
-    ) throws(TLSError) {
+    ) throws(HubNodeError) {
         var crls: [OpaquePointer] = []
         defer { for item in crls { X509_CRL_free(item) } }
         for (index, source) in sources.enumerated() {
@@ -258,9 +265,10 @@ extension TLSContext {
             ERR_clear_error()
             guard covered else {
                 let name = TLSPeer.subjectAttributes(root, nid: NID_commonName).first ?? "?"
-                throw TLSError(
-                    .configuration,
-                    "crls: no CRL signed by root '\(name)'; when CRLs are configured every root needs one"
+                throw HubNodeError(
+                    .tlsConfiguration,
+                    "crls: no CRL signed by root '\(name)'; when CRLs are configured every root needs one",
+                    detail: .tls()
                 )
             }
         }

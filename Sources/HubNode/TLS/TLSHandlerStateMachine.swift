@@ -44,7 +44,7 @@ struct TLSHandlerStateMachine {
     enum FailAction: Hashable {
         /// Flush what OpenSSL wrote (an alert), fail buffered writes, fire the
         /// error, then close.
-        case flushAndClose(TLSError)
+        case flushAndClose(HubNodeError)
         case none
     }
 
@@ -55,7 +55,7 @@ struct TLSHandlerStateMachine {
         /// Encrypt it now.
         case encrypt
         /// Fail it: too much is buffered already.
-        case failBufferFull(TLSError)
+        case failBufferFull(HubNodeError)
         /// Fail it: the connection is closing or closed.
         case failClosed
     }
@@ -88,7 +88,7 @@ struct TLSHandlerStateMachine {
     /// What to do when the peer closed its side of TCP.
     enum InputClosedAction: Hashable {
         /// Treat it as a failure: report `failed(_:)` with this error.
-        case fail(TLSError)
+        case fail(HubNodeError)
         /// Close the channel quietly.
         case close
         case none
@@ -97,7 +97,7 @@ struct TLSHandlerStateMachine {
     /// What to do when the channel went inactive.
     enum InactiveAction: Hashable {
         /// Fail buffered writes and fire this error.
-        case fireError(TLSError)
+        case fireError(HubNodeError)
         /// Fail buffered writes, if any.
         case none
     }
@@ -150,7 +150,7 @@ struct TLSHandlerStateMachine {
     }
 
     /// A handshake step, a post-handshake check, a read or a write failed.
-    mutating func failed(_ error: TLSError) -> FailAction {
+    mutating func failed(_ error: HubNodeError) -> FailAction {
         guard state != .closed else { return .none }
         state = .closed
         bufferedBytes = 0
@@ -161,7 +161,9 @@ struct TLSHandlerStateMachine {
     /// The handshake timer fired.
     mutating func handshakeTimedOut(after description: String) -> FailAction {
         guard state == .idle || state == .handshaking else { return .none }
-        return failed(TLSError(.handshakeTimeout, "the TLS handshake did not complete within \(description)"))
+        return failed(
+            HubNodeError(.handshakeTimeout, "the TLS handshake did not complete within \(description)", detail: .tls())
+        )
     }
 
     /// The next handler wrote `byteCount` bytes of plaintext.
@@ -170,9 +172,10 @@ struct TLSHandlerStateMachine {
         case .idle, .handshaking:
             guard bufferedBytes + byteCount <= maximumBufferedBytes else {
                 return .failBufferFull(
-                    TLSError(
+                    HubNodeError(
                         .bufferLimitExceeded,
-                        "more than \(maximumBufferedBytes) bytes written before the TLS handshake completed"
+                        "more than \(maximumBufferedBytes) bytes written before the TLS handshake completed",
+                        detail: .tls()
                     )
                 )
             }
@@ -229,9 +232,21 @@ struct TLSHandlerStateMachine {
     mutating func inputClosed() -> InputClosedAction {
         switch state {
         case .handshaking:
-            return .fail(TLSError(.handshakeFailed, "the peer closed the connection during the TLS handshake"))
+            return .fail(
+                HubNodeError(
+                    .handshakeFailed,
+                    "the peer closed the connection during the TLS handshake",
+                    detail: .tls()
+                )
+            )
         case .active:
-            return .fail(TLSError(.closedWithoutCloseNotify, "the peer closed the connection without close_notify"))
+            return .fail(
+                HubNodeError(
+                    .closedWithoutCloseNotify,
+                    "the peer closed the connection without close_notify",
+                    detail: .tls()
+                )
+            )
         case .closing:
             // Our close_notify is out; the peer's TCP close ends the connection as well as its close_notify would.
             state = .closed
@@ -249,9 +264,13 @@ struct TLSHandlerStateMachine {
         flushPending = false
         switch previous {
         case .handshaking:
-            return .fireError(TLSError(.handshakeFailed, "the connection closed during the TLS handshake"))
+            return .fireError(
+                HubNodeError(.handshakeFailed, "the connection closed during the TLS handshake", detail: .tls())
+            )
         case .active:
-            return .fireError(TLSError(.closedWithoutCloseNotify, "the connection closed without close_notify"))
+            return .fireError(
+                HubNodeError(.closedWithoutCloseNotify, "the connection closed without close_notify", detail: .tls())
+            )
         case .idle, .closing, .closed:
             return .none
         }

@@ -1,7 +1,7 @@
 internal import COpenSSL
 
 /// Helpers for the TLS layer's OpenSSL calls: every call clears the thread's
-/// error queue first and a failure drains it into the thrown `TLSError`,
+/// error queue first and a failure drains it into the thrown ``HubNodeError``,
 /// because one event loop thread serves many connections and a stale queue
 /// would blame the wrong one.
 enum TLSOpenSSL {
@@ -27,20 +27,20 @@ enum TLSOpenSSL {
     }
 
     /// An error with the drained queue attached.
-    static func error(_ code: TLSError.Code, _ message: String) -> TLSError {
-        TLSError(code, message, openSSLErrors: drainQueue().map(\.text))
+    static func error(_ code: HubNodeError.Code, _ message: String) -> HubNodeError {
+        HubNodeError(code, message, detail: .tls(openSSLErrors: drainQueue().map(\.text)))
     }
 
     /// Clears the queue, runs `body`, and throws a configuration error unless it returns 1.
-    static func check(_ what: String, _ body: () -> Int32) throws(TLSError) {
+    static func check(_ what: String, _ body: () -> Int32) throws(HubNodeError) {
         ERR_clear_error()
-        guard body() == 1 else { throw error(.configuration, "\(what) failed") }
+        guard body() == 1 else { throw error(.tlsConfiguration, "\(what) failed") }
     }
 
     /// Clears the queue, runs `body`, and throws a configuration error if it returns nil.
-    static func make<T>(_ what: String, _ body: () -> T?) throws(TLSError) -> T {
+    static func make<T>(_ what: String, _ body: () -> T?) throws(HubNodeError) -> T {
         ERR_clear_error()
-        guard let value = body() else { throw error(.configuration, "\(what) failed") }
+        guard let value = body() else { throw error(.tlsConfiguration, "\(what) failed") }
         return value
     }
 
@@ -48,27 +48,29 @@ enum TLSOpenSSL {
     static func withBIO<R>(
         _ source: TLSConfiguration.PEMSource,
         key: String,
-        _ body: (OpaquePointer) throws(TLSError) -> R
-    ) throws(TLSError) -> R {
+        _ body: (OpaquePointer) throws(HubNodeError) -> R
+    ) throws(HubNodeError) -> R {
         switch source {
         case .file(let path):
             ERR_clear_error()
             guard let bio = BIO_new_file(path, "r") else {
-                throw error(.configuration, "\(key): cannot open the file")
+                throw error(.tlsConfiguration, "\(key): cannot open the file")
             }
             defer { BIO_free(bio) }
             return try body(bio)
         case .pem(let text):
             let bytes = Array(text.utf8)
-            guard bytes.count < Int(Int32.max) else { throw TLSError(.configuration, "\(key): PEM text too large") }
+            guard bytes.count < Int(Int32.max) else {
+                throw HubNodeError(.tlsConfiguration, "\(key): PEM text too large", detail: .tls())
+            }
             // The BIO only borrows the bytes, so it must not outlive this scope.
-            let result: Result<R, TLSError> = bytes.withUnsafeBytes { raw in
+            let result: Result<R, HubNodeError> = bytes.withUnsafeBytes { raw in
                 ERR_clear_error()
                 guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
-                    return .failure(error(.configuration, "\(key): BIO_new_mem_buf failed"))
+                    return .failure(error(.tlsConfiguration, "\(key): BIO_new_mem_buf failed"))
                 }
                 defer { BIO_free(bio) }
-                do throws(TLSError) {
+                do throws(HubNodeError) {
                     return .success(try body(bio))
                 } catch {
                     return .failure(error)
@@ -79,9 +81,11 @@ enum TLSOpenSSL {
     }
 
     /// Every certificate in a PEM source, in order; the caller frees them with `X509_free`.
-    static func readCertificates(_ source: TLSConfiguration.PEMSource, key: String) throws(TLSError) -> [OpaquePointer]
-    {
-        try withBIO(source, key: key) { bio throws(TLSError) in
+    static func readCertificates(
+        _ source: TLSConfiguration.PEMSource,
+        key: String
+    ) throws(HubNodeError) -> [OpaquePointer] {
+        try withBIO(source, key: key) { bio throws(HubNodeError) in
             var certificates: [OpaquePointer] = []
             ERR_clear_error()
             while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
@@ -92,15 +96,19 @@ enum TLSOpenSSL {
             let isEndOfInput = queue.count == 1 && queue[0].reason == PEM_R_NO_START_LINE
             guard queue.isEmpty || isEndOfInput, !certificates.isEmpty else {
                 for item in certificates { X509_free(item) }
-                throw TLSError(.configuration, "\(key): no readable PEM certificate", openSSLErrors: queue.map(\.text))
+                throw HubNodeError(
+                    .tlsConfiguration,
+                    "\(key): no readable PEM certificate",
+                    detail: .tls(openSSLErrors: queue.map(\.text))
+                )
             }
             return certificates
         }
     }
 
     /// Every CRL in a PEM source, in order; the caller frees them with `X509_CRL_free`.
-    static func readCRLs(_ source: TLSConfiguration.PEMSource, key: String) throws(TLSError) -> [OpaquePointer] {
-        try withBIO(source, key: key) { bio throws(TLSError) in
+    static func readCRLs(_ source: TLSConfiguration.PEMSource, key: String) throws(HubNodeError) -> [OpaquePointer] {
+        try withBIO(source, key: key) { bio throws(HubNodeError) in
             var crls: [OpaquePointer] = []
             ERR_clear_error()
             while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
@@ -110,7 +118,11 @@ enum TLSOpenSSL {
             let isEndOfInput = queue.count == 1 && queue[0].reason == PEM_R_NO_START_LINE
             guard queue.isEmpty || isEndOfInput, !crls.isEmpty else {
                 for item in crls { X509_CRL_free(item) }
-                throw TLSError(.configuration, "\(key): no readable PEM CRL", openSSLErrors: queue.map(\.text))
+                throw HubNodeError(
+                    .tlsConfiguration,
+                    "\(key): no readable PEM CRL",
+                    detail: .tls(openSSLErrors: queue.map(\.text))
+                )
             }
             return crls
         }

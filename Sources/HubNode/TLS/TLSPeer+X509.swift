@@ -7,10 +7,10 @@ extension TLSPeer {
     static func read(
         verifiedChain stack: OpaquePointer,
         bundle: ([UInt8]) -> TLSTrustBundle?
-    ) throws(TLSError) -> TLSPeer {
+    ) throws(HubNodeError) -> TLSPeer {
         let count = hub_sk_X509_num(stack)
         guard count >= 1, let leaf = hub_sk_X509_value(stack, 0), let root = hub_sk_X509_value(stack, count - 1) else {
-            throw TLSError(.peerCertificateRejected, "the verified peer chain is empty")
+            throw HubNodeError(.peerCertificateRejected, "the verified peer chain is empty", detail: .tls())
         }
         let chain = (0..<count).compactMap { hub_sk_X509_value(stack, $0) }.map(TLSOpenSSL.der(of:))
         guard chain.allSatisfy({ !$0.isEmpty }) else {
@@ -18,7 +18,11 @@ extension TLSPeer {
         }
         let rootSHA256 = SHA256.hash(TLSOpenSSL.der(of: root))
         guard let trustBundle = bundle(rootSHA256) else {
-            throw TLSError(.peerCertificateRejected, "the peer chain ends in a root of neither bundle")
+            throw HubNodeError(
+                .peerCertificateRejected,
+                "the peer chain ends in a root of neither bundle",
+                detail: .tls()
+            )
         }
         let serialNumbers = subjectAttributes(leaf, nid: NID_serialNumber)
         let commonNames = subjectAttributes(leaf, nid: NID_commonName)
@@ -76,7 +80,7 @@ extension TLSPeer {
     }
 
     /// The DER SubjectPublicKeyInfo of a certificate.
-    static func subjectPublicKeyInfo(_ certificate: OpaquePointer) throws(TLSError) -> [UInt8] {
+    static func subjectPublicKeyInfo(_ certificate: OpaquePointer) throws(HubNodeError) -> [UInt8] {
         ERR_clear_error()
         guard let key = X509_get_X509_PUBKEY(certificate) else {
             throw TLSOpenSSL.error(.peerCertificateRejected, "the peer certificate has no public key")

@@ -65,12 +65,12 @@ struct ClientHarness {
     }
 }
 
-/// The `HubClientError` `body` throws, or `nil` when it throws none (or another error).
-func clientError(_ body: () async throws -> Void) async -> HubClientError? {
+/// The client error `body` throws, or `nil` when it throws none (or another error).
+func clientError(_ body: () async throws -> Void) async -> HubNodeError? {
     do {
         try await body()
         return nil
-    } catch let error as HubClientError {
+    } catch let error as HubNodeError where error.detail == .client {
         return error
     } catch {
         return nil

@@ -329,7 +329,7 @@ import Testing
                 _ = try await harness.client.request(.GET, path: "/echo", to: endpoint, idempotent: true)
             }
             #expect(error?.code == .tls)
-            #expect(error?.tlsError?.code == .unexpectedOIN)
+            #expect((error?.cause as? HubNodeError)?.code == .unexpectedOIN)
             #expect(harness.server.stats.snapshot.requests == 0)
         }
     }
@@ -340,7 +340,7 @@ import Testing
                 _ = try await harness.client.request(.GET, path: "/echo", to: harness.endpoint, idempotent: true)
             }
             #expect(error?.code == .tls)
-            #expect(error?.tlsError?.code == .hostnameMismatch)
+            #expect((error?.cause as? HubNodeError)?.code == .hostnameMismatch)
             #expect(harness.server.stats.snapshot.requests == 0)
         }
     }
@@ -357,7 +357,7 @@ import Testing
             }
             try await client.shutdown()
             #expect(error?.code == .tls)
-            #expect(error?.tlsError?.code == .alertReceived)
+            #expect((error?.cause as? HubNodeError)?.code == .alertReceived)
             #expect(harness.server.stats.snapshot.requests == 0)
         }
     }
@@ -508,7 +508,7 @@ import Testing
                 port: harness.server.port
             )
             let error = await clientError { _ = try await harness.client.getDescriptor(from: impostor) }
-            #expect(error?.tlsError?.code == .unexpectedOIN)
+            #expect((error?.cause as? HubNodeError)?.code == .unexpectedOIN)
         }
     }
 }

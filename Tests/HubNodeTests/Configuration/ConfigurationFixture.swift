@@ -56,16 +56,20 @@ final class ConfigurationFixture {
         _ yaml: String,
         environment: [String: String] = [:],
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> [ConfigurationError.Problem] {
+    ) throws -> [ConfigurationProblem] {
         let file = try write("hub.yaml", yaml)
         do {
             let configuration = try NodeConfiguration.load(path: file, environment: environment)
             Issue.record("loaded but should have failed: \(configuration.identity)", sourceLocation: sourceLocation)
             return []
-        } catch let error as ConfigurationError {
-            #expect(!error.problems.isEmpty, sourceLocation: sourceLocation)
-            #expect(error.file == file, sourceLocation: sourceLocation)
-            return error.problems
+        } catch let error as HubNodeError {
+            guard case .configuration(let errorFile, let problems) = error.detail else {
+                Issue.record("expected a configuration error, got \(error)", sourceLocation: sourceLocation)
+                return []
+            }
+            #expect(!problems.isEmpty, sourceLocation: sourceLocation)
+            #expect(errorFile == file, sourceLocation: sourceLocation)
+            return problems
         }
     }
 
@@ -90,6 +94,6 @@ final class ConfigurationFixture {
 }
 
 /// The reason given for `key`, if any problem names it.
-func reason(for key: String, in problems: [ConfigurationError.Problem]) -> String? {
+func reason(for key: String, in problems: [ConfigurationProblem]) -> String? {
     problems.first { $0.key == key }?.reason
 }

@@ -82,13 +82,13 @@ struct NodeConfigurationErrorTests {
         do {
             _ = try NodeConfiguration.load(path: file, environment: [:])
             Issue.record("loaded")
-        } catch let error as ConfigurationError {
+        } catch let error as HubNodeError {
             let text = String(describing: error)
             #expect(text.hasPrefix("invalid configuration \(file) ("))
             #expect(text.contains("\n  identity.oin: must be 20 digits"))
             #expect(text.contains("\n  identity.name: is required"))
             #expect(text.contains("\n  tls.local_ca: is required"))
-            #expect(error.keys.first == "identity.oin")
+            #expect(error.configurationProblems.map(\.key).first == "identity.oin")
         }
     }
 
@@ -184,7 +184,7 @@ struct NodeConfigurationErrorTests {
         #expect {
             try NodeConfiguration.load(path: missing, environment: [:])
         } throws: { error in
-            let problems = (error as? ConfigurationError)?.problems ?? []
+            let problems = (error as? HubNodeError)?.configurationProblems ?? []
             return problems == [.init(key: missing, reason: "file \(missing) does not exist")]
         }
     }

@@ -34,25 +34,36 @@ struct HandshakeFailureReasonTests {
 
     @Test("errors without a certificate kind map by code")
     func byCode() {
-        #expect(HandshakeFailureReason(TLSError(.handshakeTimeout, "t")) == .timeout)
-        #expect(HandshakeFailureReason(TLSError(.alertReceived, "a")) == .alert)
-        #expect(HandshakeFailureReason(TLSError(.handshakeFailed, "peer went away")) == .closed)
+        #expect(HandshakeFailureReason(HubNodeError(.handshakeTimeout, "t", detail: .tls())) == .timeout)
+        #expect(HandshakeFailureReason(HubNodeError(.alertReceived, "a", detail: .tls())) == .alert)
+        #expect(HandshakeFailureReason(HubNodeError(.handshakeFailed, "peer went away", detail: .tls())) == .closed)
         #expect(
-            HandshakeFailureReason(TLSError(.handshakeFailed, "bad", openSSLErrors: ["unsupported protocol"]))
+            HandshakeFailureReason(
+                HubNodeError(.handshakeFailed, "bad", detail: .tls(openSSLErrors: ["unsupported protocol"]))
+            )
                 == .protocol
         )
-        #expect(HandshakeFailureReason(TLSError(.closedWithoutCloseNotify, "c")) == .closed)
-        #expect(HandshakeFailureReason(TLSError(.peerCertificateRejected, "no root of either bundle")) == .untrusted)
+        #expect(HandshakeFailureReason(HubNodeError(.closedWithoutCloseNotify, "c", detail: .tls())) == .closed)
         #expect(
-            HandshakeFailureReason(TLSError(.peerCertificateRejected, "none", certificateFailure: .missing))
+            HandshakeFailureReason(HubNodeError(.peerCertificateRejected, "no root of either bundle", detail: .tls()))
+                == .untrusted
+        )
+        #expect(
+            HandshakeFailureReason(
+                HubNodeError(.peerCertificateRejected, "none", detail: .tls(certificateFailure: .missing))
+            )
                 == .noCertificate
         )
         #expect(
-            HandshakeFailureReason(TLSError(.peerCertificateRejected, "nb", certificateFailure: .notYetValid))
+            HandshakeFailureReason(
+                HubNodeError(.peerCertificateRejected, "nb", detail: .tls(certificateFailure: .notYetValid))
+            )
                 == .notYetValid
         )
         #expect(
-            HandshakeFailureReason(TLSError(.peerCertificateRejected, "x", certificateFailure: .invalid))
+            HandshakeFailureReason(
+                HubNodeError(.peerCertificateRejected, "x", detail: .tls(certificateFailure: .invalid))
+            )
                 == .invalidCertificate
         )
     }
@@ -61,7 +72,7 @@ struct HandshakeFailureReasonTests {
     func otherErrors() {
         let reset: any Error = IOError(errnoCode: ECONNRESET, reason: "read")
         #expect(HandshakeFailureReason(reset) == .closed)
-        let timeout: any Error = TLSError(.handshakeTimeout, "t")
+        let timeout: any Error = HubNodeError(.handshakeTimeout, "t", detail: .tls())
         #expect(HandshakeFailureReason(timeout) == .timeout)
         // The limiter closes a refused channel unread; the waiter then sees only this.
         #expect(HandshakeFailureReason(ChannelError.ioOnClosedChannel as any Error) == nil)

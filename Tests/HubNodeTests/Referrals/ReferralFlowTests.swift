@@ -193,7 +193,7 @@ import Testing
                     && audit.contains(Self.receiverWorker)
             )
             // Without sealed data there is nothing to read.
-            await #expect(throws: CaseServiceError.self) {
+            let refusal = await #expect(throws: HubNodeError.self) {
                 try await f.zwolle.cases.readIdentity(
                     sender: a,
                     id: plain.row.referralID,
@@ -202,11 +202,12 @@ import Testing
                     role: .caseworker
                 )
             }
+            #expect(refusal?.isRefusal == true, "\(String(describing: refusal))")
             // A purpose is required, and only a case worker reads.
             for (purpose, role) in [
                 ("", Role.caseworker), (String(repeating: "p", count: 201), .caseworker), ("ok", .researcher),
             ] {
-                await #expect(throws: CaseServiceError.self) {
+                let refusal = await #expect(throws: HubNodeError.self) {
                     try await f.zwolle.cases.readIdentity(
                         sender: a,
                         id: sealed.row.referralID,
@@ -215,6 +216,7 @@ import Testing
                         role: role
                     )
                 }
+                #expect(refusal?.isRefusal == true, "\(String(describing: refusal))")
             }
             _ = try await f.zwolle.cases.complete(sender: a, id: sealed.row.referralID, by: Self.receiverWorker)
             await f.zwolle.deliver(to: f.arnhem)
@@ -241,9 +243,10 @@ import Testing
             #expect(mirror.state == "rejected" && mirror.reason == "no_capacity")
             #expect(try f.arnhem.caseRow(caseID)?.status == .open)
             // Rejected is final: no accept, no second answer.
-            await #expect(throws: CaseServiceError.self) {
+            let refusal = await #expect(throws: HubNodeError.self) {
                 try await f.zwolle.cases.accept(sender: a, id: rid, by: Self.receiverWorker)
             }
+            #expect(refusal?.isRefusal == true, "\(String(describing: refusal))")
         }
     }
 
@@ -254,9 +257,10 @@ import Testing
             let (_, rid) = try await Self.offeredTransfer(f)
             let pending = try await f.arnhem.cases.withdraw(sender: a, id: rid, reason: .familyStayed, by: Self.worker)
             #expect(pending.row.withdrawPending && pending.row.state == "offered")
-            await #expect(throws: CaseServiceError.self) {
+            let refusal = await #expect(throws: HubNodeError.self) {
                 try await f.arnhem.cases.withdraw(sender: a, id: rid, reason: .error, by: Self.worker)
             }
+            #expect(refusal?.isRefusal == true, "\(String(describing: refusal))")
             // An operator drops the queued withdraw: the case worker may withdraw again.
             let queued = try #require(try f.arnhem.outbox(state: .queued).first)
             try await f.arnhem.store.write { db in try Outbox.drop(id: queued.id ?? 0, in: db) }
@@ -307,9 +311,10 @@ import Testing
             #expect(try f.arnhem.referral(sender: a, id: rid).state == "completed")
             #expect(try f.arnhem.caseRow(caseID)?.outcome == .transferred)
             // A completed referral cannot be withdrawn locally.
-            await #expect(throws: CaseServiceError.self) {
+            let lateRefusal = await #expect(throws: HubNodeError.self) {
                 try await f.arnhem.cases.withdraw(sender: a, id: rid, reason: .familyStayed, by: Self.worker)
             }
+            #expect(lateRefusal?.isRefusal == true, "\(String(describing: lateRefusal))")
         }
     }
 

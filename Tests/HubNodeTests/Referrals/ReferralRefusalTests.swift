@@ -30,8 +30,8 @@ import Testing
         do {
             try await body()
             Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
-        } catch let error as CaseServiceError {
-            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        } catch let error as HubNodeError where error.isRefusal {
+            #expect(error.code.rawValue == code, "\(error)", sourceLocation: sourceLocation)
         }
         #expect(try footprint(node) == before, "a refusal changed the database", sourceLocation: sourceLocation)
     }

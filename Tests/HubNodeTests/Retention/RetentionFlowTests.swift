@@ -272,7 +272,7 @@ import Testing
             Self.expectReferrals(before: before[2], after: after[2], losingCopy: [s.oldConsult])
 
             // The identity behind a purged referral is gone; the recent one still reads.
-            await #expect(throws: CaseServiceError.self) {
+            let refusal = await #expect(throws: HubNodeError.self) {
                 try await f.zwolle.cases.readIdentity(
                     sender: f.arnhem.oin,
                     id: s.oldTransfer,
@@ -281,6 +281,7 @@ import Testing
                     role: .caseworker
                 )
             }
+            #expect(refusal?.isRefusal == true, "\(String(describing: refusal))")
             let recent = try await f.zwolle.cases.readIdentity(
                 sender: f.arnhem.oin,
                 id: s.recentConsult,

@@ -110,7 +110,7 @@ struct NodeStoreTests {
             let error = S.expectStoreError(.unavailable) {
                 try store.write { db in try Inbox.insert(S.inboxRow(jws: "a.b.c"), in: db) }
             }
-            #expect(error?.isUnavailable == true)
+            #expect(error?.isStorageUnavailable == true)
             #expect(error?.sqliteCode.map { $0 & 0xff } == 8)  // SQLITE_READONLY
             try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
             #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM inbox") } == 0)
@@ -228,7 +228,7 @@ struct NodeStoreTests {
 
     @Test("SQLite result codes map to store error codes")
     func errorMapping() {
-        let cases: [(ResultCode, StoreError.Code)] = [
+        let cases: [(ResultCode, HubNodeError.Code)] = [
             (.SQLITE_FULL, .unavailable), (.SQLITE_READONLY, .unavailable), (.SQLITE_IOERR_FSYNC, .unavailable),
             (.SQLITE_CANTOPEN, .unavailable), (.SQLITE_BUSY, .unavailable), (.SQLITE_CORRUPT, .corrupt),
             (.SQLITE_NOTADB, .corrupt), (.SQLITE_CONSTRAINT_UNIQUE, .conflict),
@@ -236,11 +236,11 @@ struct NodeStoreTests {
             (.SQLITE_CONSTRAINT_TRIGGER, .invalid), (.SQLITE_ERROR, .internal),
         ]
         for (resultCode, expected) in cases {
-            let error = StoreError(DatabaseError(resultCode: resultCode, message: "m", sql: "SELECT secret"))
+            let error = HubNodeError(DatabaseError(resultCode: resultCode, message: "m", sql: "SELECT secret"))
             #expect(error.code == expected, "\(resultCode)")
             #expect(!error.message.contains("secret"), "messages never carry SQL or its values")
         }
         struct Other: Error {}
-        #expect(StoreError.mapping(Other()) is Other)
+        #expect(HubNodeError.mappingDatabaseError(Other()) is Other)
     }
 }

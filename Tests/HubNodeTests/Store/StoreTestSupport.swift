@@ -103,22 +103,22 @@ enum StoreTestSupport {
         )
     }
 
-    /// Expects `body` to throw a ``StoreError`` with `code`.
+    /// Expects `body` to throw an error of the store with `code`.
     @discardableResult
     static func expectStoreError<T>(
-        _ code: StoreError.Code,
+        _ code: HubNodeError.Code,
         sourceLocation: SourceLocation = #_sourceLocation,
         _ body: () throws -> T
-    ) -> StoreError? {
+    ) -> HubNodeError? {
         do {
             let value = try body()
-            Issue.record("expected StoreError \(code), got \(value)", sourceLocation: sourceLocation)
+            Issue.record("expected a store error \(code), got \(value)", sourceLocation: sourceLocation)
             return nil
-        } catch let error as StoreError {
+        } catch let error as HubNodeError where error.isStore {
             #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
             return error
         } catch {
-            Issue.record("expected StoreError \(code), got \(error)", sourceLocation: sourceLocation)
+            Issue.record("expected a store error \(code), got \(error)", sourceLocation: sourceLocation)
             return nil
         }
     }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct TLSContextTests {
     let pki = TestPKI.shared
 
-    func configurationError(_ configuration: TLSConfiguration, role: TLSContext.Role = .server) -> TLSError? {
+    func configurationError(_ configuration: TLSConfiguration, role: TLSContext.Role = .server) -> HubNodeError? {
         do {
             _ = try TLSContext(role: role, configuration: configuration)
             return nil
@@ -45,7 +45,7 @@ import Testing
         var configuration = pki.configuration()
         configuration.privateKey = .file(pki.zwolleNode.key)
         let error = configurationError(configuration)
-        #expect(error?.code == .configuration)
+        #expect(error?.code == .tlsConfiguration)
         #expect(error?.message.contains("private_key") == true)
     }
 
@@ -53,7 +53,7 @@ import Testing
         var configuration = pki.configuration()
         configuration.federationRoots = .file(pki.directory + "/nope.pem")
         let error = configurationError(configuration)
-        #expect(error?.code == .configuration)
+        #expect(error?.code == .tlsConfiguration)
         #expect(error?.message.contains("federation_roots") == true)
     }
 
@@ -61,36 +61,38 @@ import Testing
         var configuration = pki.configuration()
         configuration.localRoots = .file(pki.zwolleNode.certificate)
         let error = configurationError(configuration)
-        #expect(error?.code == .configuration)
+        #expect(error?.code == .tlsConfiguration)
         #expect(error?.message.contains("not a self-signed root") == true)
     }
 
     @Test func rootInBothBundlesIsRefused() {
         var configuration = pki.configuration()
         configuration.localRoots = configuration.federationRoots
-        #expect(configurationError(configuration)?.code == .configuration)
+        #expect(configurationError(configuration)?.code == .tlsConfiguration)
     }
 
     @Test func crlCheckingNeedsACRLForEveryRoot() throws {
         var configuration = pki.configuration()
         configuration.crls = [.file(pki.federationRoot.crl)]
         let error = configurationError(configuration)
-        #expect(error?.code == .configuration)
+        #expect(error?.code == .tlsConfiguration)
         #expect(error?.message.contains("Gemeente Arnhem Local CA") == true)
         // A client trusts only the federation root, so its CRL is enough there.
         #expect(configurationError(configuration, role: .client) == nil)
         // A CRL from a root outside the bundles covers nothing.
         configuration.crls = [.file(pki.federationRoot.crl), .file(pki.unknownRoot.crl)]
-        #expect(configurationError(configuration)?.code == .configuration)
+        #expect(configurationError(configuration)?.code == .tlsConfiguration)
     }
 
     @Test func handlerRoleMustMatchContextRole() throws {
         let client = try TLSContext(role: .client, configuration: pki.configuration())
         let server = try TLSContext(role: .server, configuration: pki.configuration())
-        #expect(throws: TLSError.self) { try OpenSSLTLSHandler(server: client) }
-        #expect(throws: TLSError.self) {
+        #expect(throws: HubNodeError.self) { try OpenSSLTLSHandler(server: client) }
+        #expect(throws: HubNodeError.self) {
             try OpenSSLTLSHandler(client: server, serverHostname: "localhost", expectedOIN: nil)
         }
-        #expect(throws: TLSError.self) { try OpenSSLTLSHandler(client: client, serverHostname: "", expectedOIN: nil) }
+        #expect(throws: HubNodeError.self) {
+            try OpenSSLTLSHandler(client: client, serverHostname: "", expectedOIN: nil)
+        }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// The TLS handler's decisions, without I/O.
 @Suite struct TLSHandlerStateMachineTests {
-    let failure = TLSError(.handshakeFailed, "test")
+    let failure = HubNodeError(.handshakeFailed, "test", detail: .tls())
 
     func handshaking() -> TLSHandlerStateMachine {
         var machine = TLSHandlerStateMachine(maximumBufferedBytes: 100)

@@ -274,7 +274,7 @@ import Testing
         let peer = try #require(pair.serverLog.snapshot.handshakes.first?.peer)
         #expect(try serverContext().verify(peerChain: peer.chain) == .federation)
         let reloaded = try serverContext(crls: true)
-        #expect(throws: TLSError.self) { try reloaded.verify(peerChain: peer.chain) }
+        #expect(throws: HubNodeError.self) { try reloaded.verify(peerChain: peer.chain) }
         let caseworker = try #require(
             try BackToBackChannels(
                 serverContext: reloaded,

@@ -6,14 +6,14 @@ import Synchronization
 /// What a `RecordingHandler` saw behind a TLS handler.
 struct Recording: Sendable {
     var handshakes: [TLSHandshakeCompleted] = []
-    var tlsErrors: [TLSError] = []
+    var tlsErrors: [HubNodeError] = []
     var otherErrors: [String] = []
     var received: [UInt8] = []
     var readCompletes = 0
     var isInactive = false
 
     var receivedText: String { String(decoding: received, as: UTF8.self) }
-    var errorCodes: [TLSError.Code] { tlsErrors.map(\.code) }
+    var errorCodes: [HubNodeError.Code] { tlsErrors.map(\.code) }
 }
 
 /// Shared, thread-safe record of one channel's events.
@@ -86,7 +86,7 @@ final class RecordingHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? TLSError {
+        if let error = error as? HubNodeError, case .tls = error.detail {
             log.update { $0.tlsErrors.append(error) }
         } else {
             log.update { $0.otherErrors.append("\(error)") }
