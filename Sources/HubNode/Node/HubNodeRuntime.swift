@@ -119,8 +119,7 @@ public final class HubNodeRuntime: Sendable {
         )
 
         let router = Router(context: HubRequestContext.self)
-        router.middlewares.add(HTTPMetricsMiddleware(metrics: metrics))
-        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        router.middlewares.add(RequestLogMiddleware(logger: logger, metrics: metrics))
         var registry = MessageHandlerRegistry()
         registry.register(
             ReferralOfferHandler(keyring: keyring, vault: vault, ownOIN: configuration.identity.oin),
@@ -358,49 +357,6 @@ struct ReloadService: Service {
                 await runtime.reload()
             }
         }
-    }
-}
-
-/// Logs each request without personal data: method, path, status, caller, duration.
-struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = HubRequestContext
-    let logger: Logger
-
-    func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        let caller = context.connection?.caller.description ?? "-"
-        do {
-            let response = try await next(request, context)
-            log(request, status: response.status.code, caller: caller, start: start)
-            return response
-        } catch let error as HubHTTPError {
-            log(request, status: error.status.code, caller: caller, start: start, code: error.code)
-            throw error
-        } catch {
-            log(request, status: 500, caller: caller, start: start, code: "internal")
-            throw error
-        }
-    }
-
-    private func log(
-        _ request: Request,
-        status: Int,
-        caller: String,
-        start: ContinuousClock.Instant,
-        code: String? = nil
-    ) {
-        let ms = (ContinuousClock.now - start).components
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
-            "caller": "\(caller)",
-            "ms": "\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000)",
-        ]
-        if let code { metadata["code"] = "\(code)" }
-        logger.info("request", metadata: metadata)
     }
 }
 

@@ -19,27 +19,6 @@ import Testing
         try federation.startAll()
     }
 
-    func hubctl(
-        _ member: TestFederation.Member,
-        _ args: [String],
-        stdin: String = "",
-        asOperator: Bool = false
-    ) throws
-        -> ProcessRunner.Output
-    {
-        let env = [
-            "HUB_NODE=https://localhost:\(federation.ports[member.oin]!)",
-            "HUB_CERT=\((asOperator ? member.operatorCert : member.caseworkerCert).path)",
-            "HUB_KEY=\((asOperator ? member.operatorKey : member.caseworkerKey).path)",
-            "HUB_CA=\(ca.path)", "HUB_PROFILE=/nonexistent",
-        ]
-        return try ProcessRunner.run(
-            URL(fileURLWithPath: "/usr/bin/env"),
-            env + [ProcessRunner.binDirectory.appendingPathComponent("hubctl").path] + args,
-            stdin: stdin
-        )
-    }
-
     func json(_ out: ProcessRunner.Output, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)", sourceLocation: sourceLocation)
         return try JSONParser.parse(Array(out.stdout.utf8))
@@ -82,15 +61,15 @@ import Testing
         #expect(before.encKeys.count == 1)
 
         // The operator rotates B's encryption key online.
-        let rotated = try json(hubctl(b, ["keys", "rotate-enc", "--json"], asOperator: true))
+        let rotated = try json(federation.hubctl(b, ["keys", "rotate-enc", "--json"], asOperator: true))
         let newKid = try #require(rotated["kid"]?.stringValue)
         #expect(newKid != oldKey.kid && rotated["previous"]?["kid"]?.stringValue == oldKey.kid)
         let created = rotated["created_at"]?.intValue ?? 0
         #expect(rotated["previous"]?["leaves_descriptor_at"]?.intValue == created + 86_400)
         #expect(rotated["previous"]?["destroy_at"]?.intValue == created + 86_400 + 37 * 86_400)
-        let listed = try hubctl(b, ["keys", "list"], asOperator: true)
+        let listed = try federation.hubctl(b, ["keys", "list"], asOperator: true)
         #expect(listed.status == 0 && listed.stdout.contains(newKid) && listed.stdout.contains("retired"), "\(listed)")
-        let caseworkerRefused = try hubctl(b, ["keys", "rotate-enc"])
+        let caseworkerRefused = try federation.hubctl(b, ["keys", "rotate-enc"])
         #expect(caseworkerRefused.status != 0 && caseworkerRefused.stderr.contains("role_not_allowed"))
         #expect(
             try federation.count(b, "SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rotate_enc'") == 1
@@ -102,9 +81,10 @@ import Testing
             {"persons":[{"role":"parent","bsn":"111222333","given_names":"Annemarie","family_name":"Verhoeven"}],
              "entry_phase":"separation_intent","help_domains":["children"],"referral_source":"gp"}
             """
-        let caseID = try json(hubctl(a, ["case", "open", "--json"], stdin: persons))["id"]?.stringValue ?? ""
+        let caseID =
+            try json(federation.hubctl(a, ["case", "open", "--json"], stdin: persons))["id"]?.stringValue ?? ""
         let offer = try json(
-            hubctl(
+            federation.hubctl(
                 a,
                 [
                     "referral", "offer", "--json", "--case", caseID, "--to", b.name, "--kind", "transfer",
@@ -162,7 +142,7 @@ import Testing
         #expect(signedBy.der == newLeaf.der)
         #expect(after.encKeys.map(\.kid) == [newKid, oldKey.kid])
         // B's messages are signed by the new key, and A accepts them.
-        let accepted = try hubctl(b, ["referral", "accept", a.oin, referral])
+        let accepted = try federation.hubctl(b, ["referral", "accept", a.oin, referral])
         #expect(accepted.status == 0, "\(accepted.stderr)")
         let stateAtA = "SELECT state FROM referrals WHERE referral_id = '\(referral)'"
         try federation.waitUntil("A receives B's accept signed with the new key", timeout: 20) {

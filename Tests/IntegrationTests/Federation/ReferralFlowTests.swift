@@ -13,15 +13,6 @@ import Testing
 
     let federation: TestFederation
 
-    /// The day `offset` days from today in Europe/Amsterdam, `YYYY-MM-DD`:
-    /// offers must answer by a day that has not passed.
-    static func day(_ offset: Int) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
-        let date = calendar.date(byAdding: .day, value: offset, to: Date())!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
     var arnhem: TestFederation.Member { federation.members[0] }
     var zwolle: TestFederation.Member { federation.members[1] }
     var assen: TestFederation.Member { federation.members[2] }
@@ -75,8 +66,8 @@ import Testing
     ) throws -> (String, String) {
         var args = [
             "referral", "offer", "--json", "--case", id, "--to", to.name, "--kind", kind, "--effective-date",
-            Self.day(16), "--respond-by", Self.day(11),
-            "--consent-basis", "consent", "--consent-date", Self.day(-9),
+            TestFederation.day(16), "--respond-by", TestFederation.day(11),
+            "--consent-basis", "consent", "--consent-date", TestFederation.day(-9),
         ]
         if !identity { args.append("--no-identity") }
         let answer = try json(hubctl(from, args))
@@ -237,8 +228,9 @@ import Testing
             zwolle,
             [
                 "referral", "offer", "--case", stayCase, "--to", "Gemeente Nergens", "--kind", "consult",
-                "--effective-date", Self.day(16), "--respond-by", Self.day(11), "--consent-basis", "consent",
-                "--consent-date", Self.day(-9),
+                "--effective-date", TestFederation.day(16), "--respond-by", TestFederation.day(11), "--consent-basis",
+                "consent",
+                "--consent-date", TestFederation.day(-9),
             ]
         )
         #expect(unknownPeer.status != 0)
@@ -246,8 +238,9 @@ import Testing
             zwolle,
             [
                 "referral", "offer", "--case", zwolleCase, "--to", "Gemeente Assen", "--kind", "consult",
-                "--effective-date", Self.day(16), "--respond-by", Self.day(11), "--consent-basis", "consent",
-                "--consent-date", Self.day(-9),
+                "--effective-date", TestFederation.day(16), "--respond-by", TestFederation.day(11), "--consent-basis",
+                "consent",
+                "--consent-date", TestFederation.day(-9),
             ]
         )
         #expect(closedOffer.status != 0)

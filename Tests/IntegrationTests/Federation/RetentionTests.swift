@@ -23,34 +23,6 @@ import Testing
         try federation.startAll()
     }
 
-    /// Today in Europe/Amsterdam, plus `days`.
-    static func day(_ days: Int) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CalendarDate(year: c.year!, month: c.month!, day: c.day!)!.adding(days: days).description
-    }
-
-    func hubctl(
-        _ member: TestFederation.Member,
-        _ args: [String],
-        stdin: String = "",
-        asOperator: Bool = false
-    ) throws -> ProcessRunner.Output {
-        let env = [
-            "HUB_NODE=https://localhost:\(federation.ports[member.oin]!)",
-            "HUB_CERT=\((asOperator ? member.operatorCert : member.caseworkerCert).path)",
-            "HUB_KEY=\((asOperator ? member.operatorKey : member.caseworkerKey).path)",
-            "HUB_CA=\(federation.root.url.appendingPathComponent("federation-ca.pem").path)",
-            "HUB_PROFILE=/nonexistent",
-        ]
-        return try ProcessRunner.run(
-            URL(fileURLWithPath: "/usr/bin/env"),
-            env + [ProcessRunner.binDirectory.appendingPathComponent("hubctl").path] + args,
-            stdin: stdin
-        )
-    }
-
     func json(_ out: ProcessRunner.Output, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)", sourceLocation: sourceLocation)
         return try JSONParser.parse(Array(out.stdout.utf8))
@@ -63,18 +35,19 @@ import Testing
              "entry_phase":"post_separation","help_domains":["children","financial"],"referral_source":"court",
              "safety":{"veilig_thuis":true,"child_protection_board":false,"court":true},"opened_on":"\(openedOn)"}
             """
-        return try json(hubctl(member, ["case", "open", "--json"], stdin: body))["id"]?.stringValue ?? ""
+        return try json(federation.hubctl(member, ["case", "open", "--json"], stdin: body))["id"]?.stringValue ?? ""
     }
 
     func offer(_ from: TestFederation.Member, case id: String, to: TestFederation.Member, kind: String) throws -> String
     {
         let answer = try json(
-            hubctl(
+            federation.hubctl(
                 from,
                 [
                     "referral", "offer", "--json", "--case", id, "--to", to.name, "--kind", kind,
-                    "--effective-date", Self.day(14), "--respond-by", Self.day(7), "--consent-basis", "consent",
-                    "--consent-date", Self.day(0),
+                    "--effective-date", TestFederation.day(14), "--respond-by", TestFederation.day(7),
+                    "--consent-basis", "consent",
+                    "--consent-date", TestFederation.day(0),
                 ]
             )
         )
@@ -95,25 +68,25 @@ import Testing
     @Test func purgeRemovesExactlyWhatTheRuleSays() throws {
         // Zwolle: a transfer to Arnhem of a case opened 1000 days ago, completed (Zwolle closes
         // it as transferred); a case closed 10 days ago; an open case offered as a consult.
-        let oldCase = try openCase(zwolle, openedOn: Self.day(-1000))
+        let oldCase = try openCase(zwolle, openedOn: TestFederation.day(-1000))
         let transfer = try offer(zwolle, case: oldCase, to: arnhem, kind: "transfer")
         try waitState(arnhem, transfer, "offered")
-        #expect(try hubctl(arnhem, ["referral", "accept", zwolle.oin, transfer]).status == 0)
-        #expect(try hubctl(arnhem, ["referral", "complete", zwolle.oin, transfer]).status == 0)
+        #expect(try federation.hubctl(arnhem, ["referral", "accept", zwolle.oin, transfer]).status == 0)
+        #expect(try federation.hubctl(arnhem, ["referral", "complete", zwolle.oin, transfer]).status == 0)
         try federation.waitUntil("Zwolle closes the transferred case") {
             try federation.sql(zwolle, "SELECT status FROM cases WHERE id = '\(oldCase)'") == "closed"
         }
         let arnhemCase = try federation.sql(arnhem, "SELECT case_id FROM referrals WHERE referral_id = '\(transfer)'")
-        #expect(try hubctl(arnhem, ["case", "close", arnhemCase, "--outcome", "stable"]).status == 0)
-        let recentCase = try openCase(zwolle, openedOn: Self.day(-100))
+        #expect(try federation.hubctl(arnhem, ["case", "close", arnhemCase, "--outcome", "stable"]).status == 0)
+        let recentCase = try openCase(zwolle, openedOn: TestFederation.day(-100))
         #expect(
-            try hubctl(
+            try federation.hubctl(
                 zwolle,
-                ["case", "close", recentCase, "--outcome", "de_escalated", "--closed-on", Self.day(-10)]
+                ["case", "close", recentCase, "--outcome", "de_escalated", "--closed-on", TestFederation.day(-10)]
             )
             .status == 0
         )
-        let openCase = try openCase(zwolle, openedOn: Self.day(-1000))
+        let openCase = try openCase(zwolle, openedOn: TestFederation.day(-1000))
         let consult = try offer(zwolle, case: openCase, to: arnhem, kind: "consult")
         try waitState(arnhem, consult, "offered")
         try federation.waitUntil("Zwolle's outbox is delivered") {
@@ -123,10 +96,13 @@ import Testing
             try federation.count(arnhem, "SELECT COUNT(*) FROM outbox WHERE state != 'delivered'") == 0
         }
         // Both old cases were closed 800 days ago (the API only takes today or later for these).
-        _ = try federation.sql(zwolle, "UPDATE cases SET closed_on = '\(Self.day(-800))' WHERE id = '\(oldCase)'")
+        _ = try federation.sql(
+            zwolle,
+            "UPDATE cases SET closed_on = '\(TestFederation.day(-800))' WHERE id = '\(oldCase)'"
+        )
         _ = try federation.sql(
             arnhem,
-            "UPDATE cases SET opened_on = '\(Self.day(-900))', closed_on = '\(Self.day(-800))' WHERE id = '\(arnhemCase)'"
+            "UPDATE cases SET opened_on = '\(TestFederation.day(-900))', closed_on = '\(TestFederation.day(-800))' WHERE id = '\(arnhemCase)'"
         )
 
         let statistics =
@@ -172,23 +148,23 @@ import Testing
 
         // The dry run lists what would go and changes not one byte.
         let dumps = (try dump(zwolle), try dump(arnhem))
-        let dry = try hubctl(zwolle, ["purge", "--dry-run"], asOperator: true)
+        let dry = try federation.hubctl(zwolle, ["purge", "--dry-run"], asOperator: true)
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("DRY RUN") && dry.stdout.contains(oldCase), "\(dry.stdout)")
         #expect(!dry.stdout.contains(recentCase) && !dry.stdout.contains(openCase))
-        let dryJSON = try json(hubctl(arnhem, ["purge", "--dry-run", "--json"], asOperator: true))
+        let dryJSON = try json(federation.hubctl(arnhem, ["purge", "--dry-run", "--json"], asOperator: true))
         #expect(dryJSON["dry_run"] == .bool(true) && dryJSON["cases"] == .array([.string(arnhemCase)]))
         #expect(dryJSON["inbox_sealed"] == .array([.string(offerHash)]))
         #expect(try dump(zwolle) == dumps.0 && dump(arnhem) == dumps.1, "a dry run changed the database")
         // A case worker may not purge.
-        let refused = try hubctl(zwolle, ["purge", "--dry-run"])
+        let refused = try federation.hubctl(zwolle, ["purge", "--dry-run"])
         #expect(refused.status != 0 && refused.stderr.contains("role_not_allowed"))
 
         // The purge.
-        let purged = try json(hubctl(zwolle, ["purge", "--json"], asOperator: true))
+        let purged = try json(federation.hubctl(zwolle, ["purge", "--json"], asOperator: true))
         #expect(purged["dry_run"] == .bool(false) && purged["cases"] == .array([.string(oldCase)]))
         #expect(purged["counts"]?["persons"] == .integer(2) && purged["counts"]?["outbox_sealed"] == .integer(1))
-        let arnhemPurge = try hubctl(arnhem, ["purge"], asOperator: true)
+        let arnhemPurge = try federation.hubctl(arnhem, ["purge"], asOperator: true)
         #expect(arnhemPurge.status == 0 && arnhemPurge.stdout.contains(arnhemCase), "\(arnhemPurge.stdout)")
 
         // Zwolle: identity and pseudonyms of the old case gone; statistics, persons' roles and
@@ -287,9 +263,9 @@ import Testing
         for member in [zwolle, arnhem] {
             let entry = try federation.sql(member, "SELECT entry_json FROM audit_log WHERE action = 'retention.purge'")
             #expect(entry.contains("\"cases\":1") && !entry.contains(oldCase) && !entry.contains(arnhemCase))
-            let verified = try hubctl(member, ["audit", "verify"], asOperator: true)
+            let verified = try federation.hubctl(member, ["audit", "verify"], asOperator: true)
             #expect(verified.status == 0 && verified.stdout.contains("intact"), "\(verified.stdout)")
-            let again = try json(hubctl(member, ["purge", "--json"], asOperator: true))
+            let again = try json(federation.hubctl(member, ["purge", "--json"], asOperator: true))
             let counts = again["counts"]?.objectValue ?? [:]
             #expect(!counts.isEmpty && counts.values.allSatisfy { $0 == .integer(0) }, "\(again)")
         }

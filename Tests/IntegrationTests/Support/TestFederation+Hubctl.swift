@@ -1,4 +1,5 @@
 import Foundation
+import HubProtocol
 
 extension TestFederation {
     /// Runs `hubctl` against `member`'s node as its case worker, or as its
@@ -21,5 +22,16 @@ extension TestFederation {
             env + [ProcessRunner.binDirectory.appendingPathComponent("hubctl").path] + args,
             stdin: stdin
         )
+    }
+}
+
+extension TestFederation {
+    /// Today in Europe/Amsterdam (the nodes' calendar) plus `days`, as
+    /// `YYYY-MM-DD`: tests give dates relative to the day they run.
+    static func day(_ days: Int) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CalendarDate(year: c.year!, month: c.month!, day: c.day!)!.adding(days: days).description
     }
 }
