@@ -262,6 +262,8 @@ public final class DeliveryService: Service, Sendable {
         var indices: Set<Int>
         var key: ECPublicJWK
         var identity: NodeIdentity
+        /// The key's `kid` (its thumbprint when the JWK names none).
+        var kid: String { key.kid ?? key.thumbprint() }
     }
 
     private func apply(
@@ -329,7 +331,7 @@ public final class DeliveryService: Service, Sendable {
                             try Outbox.replace(
                                 id: id,
                                 with: replacement,
-                                note: "re-sealed to key \(reseal.key.kid ?? reseal.key.thumbprint()) after unknown_key",
+                                note: "re-sealed to key \(reseal.kid) after unknown_key",
                                 notifying: self.signal,
                                 in: db
                             )
@@ -337,7 +339,7 @@ public final class DeliveryService: Service, Sendable {
                                 .object([
                                     "hash": .string(rows[i].hash), "new_hash": .string(replacement.signed.hash),
                                     "type": .string(rows[i].type), "peer": .string(destination),
-                                    "kid": .string(reseal.key.kid ?? reseal.key.thumbprint()),
+                                    "kid": .string(reseal.kid),
                                 ]),
                                 actor: "node",
                                 action: "message.resealed",

@@ -261,9 +261,7 @@ public struct MessageReceiver: Sendable {
 
     /// The envelope of a message whose signature verified but which failed a later step.
     private static func envelope(of m: String) -> MessagePayload? {
-        let parts = m.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
-            let value = try? JSONParser.parse(bytes, options: .strict)
+        guard let bytes = try? CompactJWS(m).payload, let value = try? JSONParser.parse(bytes, options: .strict)
         else { return nil }
         return try? JSONValueDecoder().decode(MessagePayload.self, from: value)
     }

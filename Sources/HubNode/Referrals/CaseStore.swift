@@ -153,8 +153,7 @@ public enum CaseStore {
     /// received (it was verified on arrival). Nil when retention erased it.
     public static func storedOffer(hash: String, in db: Database) throws -> ReferralOffer? {
         guard let jws = try Inbox.row(hash: hash, in: db)?.jws else { return nil }
-        let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]) else {
+        guard let bytes = try? CompactJWS(jws).payload else {
             throw HubNodeError.refusal(.conflict, .storedOfferUnreadable, "the stored offer message cannot be read")
         }
         let payload = try JSONValueDecoder().decode(MessagePayload.self, from: JSONParser.parse(bytes))

@@ -91,8 +91,7 @@ public enum ReferralDeliveryHooks {
 
     /// The lifetime (`exp` − `iat`) the message was signed with.
     private static func lifetime(of message: OutboxRow) throws -> Int64 {
-        let parts = message.jws.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]) else {
+        guard let bytes = try? CompactJWS(message.jws).payload else {
             throw HubNodeError(.corrupt, "outbox row \(message.id ?? 0) does not hold a compact JWS", detail: .store())
         }
         let payload = try JSONValueDecoder().decode(MessagePayload.self, from: JSONParser.parse(bytes))
